@@ -1,0 +1,81 @@
+"""Exception and warning hierarchy for the analysis package.
+
+Errors name the thing that is wrong (ticker, date, file, parameter) and, where
+possible, the fix. Recoverable data issues are warnings (subclasses of
+:class:`DataQualityWarning`) that the cleaner also records in the quality report.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AnalysisError",
+    "ConfigError",
+    "DataFetchError",
+    "DataQualityError",
+    "CacheError",
+    "ReportError",
+    "DataQualityWarning",
+    "PreListingWarning",
+    "SplitRepairedWarning",
+    "ExcludedRangeWarning",
+    "SyntheticDataWarning",
+    "ShortSampleWarning",
+]
+
+
+class AnalysisError(Exception):
+    """Base class of every error raised by this package."""
+
+
+class ConfigError(AnalysisError, ValueError):
+    """A parameter, ticker, date or configuration file is invalid."""
+
+
+class DataFetchError(AnalysisError):
+    """Data could not be obtained from a source.
+
+    Attributes
+    ----------
+    failed : dict[str, str]
+        Ticker -> reason, for every ticker that failed.
+    """
+
+    def __init__(self, message: str, failed: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.failed: dict[str, str] = dict(failed or {})
+
+
+class CacheError(AnalysisError):
+    """A cache file is corrupt, tampered with or unreadable."""
+
+
+class DataQualityError(AnalysisError):
+    """Input data violates the data contract and cannot be repaired."""
+
+
+class ReportError(AnalysisError):
+    """A report run failed (names the notebook and the cell)."""
+
+
+class DataQualityWarning(UserWarning):
+    """A recoverable data issue that was handled and recorded in the quality report."""
+
+
+class PreListingWarning(DataQualityWarning):
+    """Rows that belong to a predecessor company were dropped."""
+
+
+class SplitRepairedWarning(DataQualityWarning):
+    """An unadjusted split or a basis mix-up was detected and repaired."""
+
+
+class ExcludedRangeWarning(DataQualityWarning):
+    """An implausible price range was excluded (set to missing)."""
+
+
+class SyntheticDataWarning(UserWarning):
+    """Results are computed from synthetic demo data, not market data."""
+
+
+class ShortSampleWarning(UserWarning):
+    """A statistic was computed on fewer observations than requested."""
