@@ -1,0 +1,650 @@
+"""Cleaning: raw per-ticker frames -> an aligned, documented price panel.
+
+Steps per ticker (each finding is recorded in the quality report, and the
+recoverable ones are also raised as :class:`~analysis.errors.DataQualityWarning`
+subclasses):
+
+1. choose the close column (``Adj Close`` if present, else ``Close``);
+2. remove duplicated dates (keep the last), missing and non-positive closes;
+3. drop rows before the ticker's ``first_date`` (pre-listing history of another
+   company) and, for equities, rows dated on non-sessions;
+4. drop partial-day rows (the bar had not closed when the data were captured);
+5. repair basis mix-ups and unadjusted splits (a one-day price ratio near an
+   integer or 1/integer factor after removing the day's cross-sectional median
+   move), exclude isolated spikes that revert, and report other large moves;
+6. align to US equity sessions (XNYS): equities on their sessions, crypto sampled
+   at each session's date so that weekend and holiday returns compound into the
+   next session (never dropped, never forward-filled); keep the raw 7-day
+   crypto series for crypto-only statistics.
+
+The jump logic is hand-written because no maintained library detects unadjusted
+splits in a price series without corporate-action data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .calendar import sessions as xnys_sessions
+from .calendar import unclosed_rows
+from .config import processed_dir
+from .errors import (
+    ConfigError,
+    DataQualityError,
+    DataQualityWarning,
+    ExcludedRangeWarning,
+    PreListingWarning,
+    SplitRepairedWarning,
+)
+from .schema import RawPanel
+from .universe import Universe, load_universe
+
+__all__ = [
+    "CleanConfig",
+    "CleanResult",
+    "TickerQuality",
+    "clean_panel",
+    "write_outputs",
+    "read_processed",
+    "render_quality_markdown",
+]
+
+#: Largest split factor considered (1:50 reverse splits happen in small caps).
+MAX_SPLIT_FACTOR = 50
+#: Tolerance in log points between a residual jump and log(k) for a "clean" factor.
+SPLIT_LOG_TOLERANCE = 0.03
+#: A split-like jump must exceed this log move (|log 1.8|) before it is tested.
+SPLIT_MIN_LOG_MOVE = float(np.log(1.8))
+#: A leg of a spike/round trip must exceed this log move (|log 1.5|).
+SPIKE_LOG_MOVE = float(np.log(1.5))
+#: Longest run of rows on another basis / level treated as one mix-up or spike.
+MAX_EPISODE_ROWS = 5
+#: A basis mix-up's entry and exit factors must cancel to within this log move.
+BASIS_CANCEL_TOLERANCE = float(np.log(1.25))
+#: Non-reverting one-day moves above this (|log 1.4|) are reported (and kept).
+LARGE_MOVE_LOG = float(np.log(1.4))
+#: A same-day median peer move this large (|log 1.25|) "matches" a jump: not a split.
+MATCHING_MARKET_MOVE = float(np.log(1.25))
+#: Minimum number of other tickers with a return that day to use their median move.
+MIN_PEERS_FOR_MARKET_MOVE = 3
+#: Runs of unchanged closes at least this long count as stale days.
+STALE_RUN_MIN = 2
+#: How many dates to list in the report per finding before summarising.
+MAX_LISTED_DATES = 20
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """Parameters of the cleaning pipeline (defaults are the documented constants)."""
+
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    split_log_tolerance: float = SPLIT_LOG_TOLERANCE
+    spike_log_move: float = SPIKE_LOG_MOVE
+    large_move_log: float = LARGE_MOVE_LOG
+    max_episode_rows: int = MAX_EPISODE_ROWS
+
+
+@dataclass
+class TickerQuality:
+    """Everything the cleaner found and did for one ticker."""
+
+    ticker: str
+    name: str
+    kind: str
+    column_used: str = "Close"
+    rows_raw: int = 0
+    rows_clean: int = 0
+    first_date: str | None = None
+    last_date: str | None = None
+    duplicates: list[str] = field(default_factory=list)
+    nan_closes: int = 0
+    nonpositive_rejected: list[str] = field(default_factory=list)
+    prelisting_dropped: int = 0
+    prelisting_range: list[str] | None = None
+    prelisting_reason: str = ""
+    off_calendar_dropped: list[str] = field(default_factory=list)
+    partial_rows_dropped: list[str] = field(default_factory=list)
+    last_row_unverified: str | None = None
+    splits_repaired: list[dict[str, Any]] = field(default_factory=list)
+    basis_repaired: list[dict[str, Any]] = field(default_factory=list)
+    ranges_excluded: list[dict[str, Any]] = field(default_factory=list)
+    large_moves_kept: list[dict[str, Any]] = field(default_factory=list)
+    missing_sessions: int = 0
+    missing_session_dates: list[str] = field(default_factory=list)
+    longest_gap_sessions: int = 0
+    stale_days: int = 0
+    flat_ohlc_rows: int = 0
+    nan_in_panel: int = 0
+    coverage_note: str = ""
+    source_meta: dict[str, Any] = field(default_factory=dict)
+
+    def issues(self) -> list[str]:
+        """One readable line per finding (empty when the ticker is clean)."""
+        out: list[str] = []
+        if self.prelisting_dropped:
+            a, b = self.prelisting_range or ("?", "?")
+            out.append(f"dropped {self.prelisting_dropped} pre-listing rows {a}..{b} ({self.prelisting_reason})")
+        if self.duplicates:
+            out.append(f"{len(self.duplicates)} duplicated dates (kept last): {_short(self.duplicates)}")
+        if self.nonpositive_rejected:
+            out.append(f"rejected {len(self.nonpositive_rejected)} non-positive prices: "
+                       f"{_short(self.nonpositive_rejected)}")
+        if self.nan_closes:
+            out.append(f"{self.nan_closes} rows with a missing close")
+        if self.off_calendar_dropped:
+            out.append(f"dropped {len(self.off_calendar_dropped)} rows dated on non-sessions: "
+                       f"{_short(self.off_calendar_dropped)}")
+        if self.partial_rows_dropped:
+            out.append(f"dropped partial-day rows (captured before the close): {_short(self.partial_rows_dropped)}")
+        if self.last_row_unverified:
+            out.append(f"last row {self.last_row_unverified} unverified (capture time unknown); kept")
+        for s in self.splits_repaired:
+            out.append(f"unadjusted split repaired on {s['date']}: factor {s['factor']:g} "
+                       f"(observed ratio {s['observed_ratio']:.4g}); earlier prices rescaled")
+        for b in self.basis_repaired:
+            out.append(f"basis mix-up repaired {b['start']}..{b['end']}: rows divided by {b['factor']:g}")
+        for r in self.ranges_excluded:
+            out.append(f"excluded {r['start']}..{r['end']}: {r['reason']}")
+        for m in self.large_moves_kept:
+            out.append(f"large move kept on {m['date']}: ratio {m['ratio']:.3f} (no reversal, not split-like)")
+        if self.missing_sessions:
+            out.append(f"{self.missing_sessions} missing sessions (longest gap {self.longest_gap_sessions}): "
+                       f"{_short(self.missing_session_dates)}")
+        if self.stale_days:
+            out.append(f"{self.stale_days} stale days (close unchanged from the previous row)")
+        if self.flat_ohlc_rows:
+            out.append(f"{self.flat_ohlc_rows} rows with Open=High=Low=Close (close-only history)")
+        if self.coverage_note:
+            out.append(self.coverage_note)
+        return out
+
+
+@dataclass
+class CleanResult:
+    """Cleaned panel: session-aligned prices and log returns, raw crypto, quality."""
+
+    prices: pd.DataFrame
+    returns: pd.DataFrame
+    crypto_daily: pd.DataFrame
+    quality: dict[str, TickerQuality]
+    summary: dict[str, Any]
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the panel is synthetic demo data."""
+        return bool(self.summary.get("synthetic", False))
+
+    def quality_dict(self) -> dict[str, Any]:
+        """JSON-serialisable quality report."""
+        return {
+            "summary": self.summary,
+            "tickers": {t: {**q.__dict__, "issues": q.issues()} for t, q in self.quality.items()},
+        }
+
+
+def _short(dates: list[str]) -> str:
+    if len(dates) <= MAX_LISTED_DATES:
+        return ", ".join(dates)
+    return ", ".join(dates[:MAX_LISTED_DATES]) + f", ... ({len(dates) - MAX_LISTED_DATES} more)"
+
+
+def _d(ts: pd.Timestamp) -> str:
+    return str(pd.Timestamp(ts).date())
+
+
+def _warn(category: type[Warning], message: str) -> None:
+    warnings.warn(message, category, stacklevel=3)
+
+
+# --------------------------------------------------------------------------- per-ticker basics
+
+
+def _basic_series(ticker: str, raw: pd.DataFrame, q: TickerQuality, universe: Universe,
+                  meta: dict[str, Any]) -> pd.Series:
+    """Steps 1-4: close column, duplicates, NaN, non-positive, pre-listing, calendar, partial rows."""
+    q.rows_raw = len(raw)
+    col = "Adj Close" if "Adj Close" in raw.columns and raw["Adj Close"].notna().any() else "Close"
+    if col not in raw.columns:
+        raise DataQualityError(f"{ticker}: raw frame has no Close column (columns: {list(raw.columns)})")
+    q.column_used = col
+    df = raw
+    dup = df.index.duplicated(keep="last")
+    if dup.any():
+        q.duplicates = sorted({_d(x) for x in df.index[dup]})
+        df = df.loc[~dup]
+        _warn(DataQualityWarning, f"{ticker}: {int(dup.sum())} duplicated dates removed (kept the last row): "
+                                  f"{_short(q.duplicates)}")
+    if {"Open", "High", "Low"}.issubset(df.columns):
+        flat = (df["Open"] == df["Close"]) & (df["High"] == df["Close"]) & (df["Low"] == df["Close"])
+        q.flat_ohlc_rows = int(flat.sum())
+    close = df[col].astype(float)
+    q.nan_closes = int(close.isna().sum())
+    close = close.dropna()
+    bad = close <= 0
+    if bad.any():
+        q.nonpositive_rejected = [_d(x) for x in close.index[bad]]
+        close = close.loc[~bad]
+        _warn(DataQualityWarning, f"{ticker}: rejected {int(bad.sum())} non-positive prices: "
+                                  f"{_short(q.nonpositive_rejected)}")
+    first = universe.first_date(ticker)
+    if first is not None:
+        pre = close.index < first
+        if pre.any():
+            inst = universe.instruments.get(ticker)
+            q.prelisting_dropped = int(pre.sum())
+            q.prelisting_range = [_d(close.index[pre].min()), _d(close.index[pre].max())]
+            q.prelisting_reason = (f"rows before {first.date()} belong to another company"
+                                   + (f": {inst.note}" if inst and inst.note else ""))
+            close = close.loc[~pre]
+            _warn(PreListingWarning, f"{ticker}: dropped {q.prelisting_dropped} pre-listing rows "
+                                     f"{q.prelisting_range[0]}..{q.prelisting_range[1]} ({q.prelisting_reason})")
+    crypto = universe.is_crypto(ticker)
+    if not crypto and len(close):
+        valid = xnys_sessions(close.index.min(), close.index.max())
+        off = ~close.index.isin(valid)
+        if off.any():
+            q.off_calendar_dropped = [_d(x) for x in close.index[off]]
+            close = close.loc[~off]
+            _warn(DataQualityWarning, f"{ticker}: dropped {int(off.sum())} rows dated on non-sessions: "
+                                      f"{_short(q.off_calendar_dropped)}")
+    captured = meta.get("captured_at")
+    if captured and len(close):
+        partial = unclosed_rows(pd.DatetimeIndex(close.index), pd.Timestamp(captured), crypto=crypto)
+        if len(partial):
+            q.partial_rows_dropped = [_d(x) for x in partial]
+            close = close.drop(partial)
+            _warn(DataQualityWarning, f"{ticker}: dropped partial-day rows {', '.join(q.partial_rows_dropped)} "
+                                      f"(captured at {captured}, before the bar closed)")
+    elif meta.get("vintage_known") and not captured and len(close):
+        if _d(close.index.max()) == meta.get("file_last_date"):
+            q.last_row_unverified = _d(close.index.max())
+    return close
+
+
+# --------------------------------------------------------------------------- jumps
+
+
+def _split_factor(x: float, tol: float) -> int | None:
+    """Integer k >= 2 with |abs(x) - log k| <= tol, or None (x is a log move)."""
+    ax = abs(x)
+    if ax < SPLIT_MIN_LOG_MOVE:
+        return None
+    k = round(float(np.exp(ax)))
+    if 2 <= k <= MAX_SPLIT_FACTOR and abs(ax - np.log(k)) <= tol:
+        return int(k)
+    return None
+
+
+def _split_like(raw_move: float, resid_move: float, market_move: float, tol: float) -> int | None:
+    """Factor k if the day's jump looks like a split: the raw or market-adjusted log move is
+    within ``tol`` of log k, and the market itself did not move by a comparable amount."""
+    if abs(market_move) >= MATCHING_MARKET_MOVE:
+        return None
+    k = _split_factor(raw_move, tol)
+    return k if k is not None else _split_factor(resid_move, tol)
+
+
+def _repair_jumps(ticker: str, close: pd.Series, market: pd.Series, q: TickerQuality,
+                  cfg: CleanConfig) -> pd.Series:
+    """Step 5: basis mix-ups first, then spikes, then unadjusted splits; large moves reported."""
+    logp = np.log(close.astype(float))
+    for _ in range(len(logp)):
+        if not _fix_one_split_like(ticker, logp, market, q, cfg, basis_only=True):
+            break
+    logp = _exclude_spikes(ticker, logp, market, q, cfg)
+    for _ in range(len(logp)):
+        if not _fix_one_split_like(ticker, logp, market, q, cfg, basis_only=False):
+            break
+    r = logp.diff()
+    big = r[(r - market.reindex(r.index).fillna(0.0)).abs() >= cfg.large_move_log]
+    for date, v in big.items():
+        q.large_moves_kept.append({"date": _d(pd.Timestamp(str(date))), "ratio": float(np.exp(v))})
+    return np.exp(logp).dropna()
+
+
+def _fix_one_split_like(ticker: str, logp: pd.Series, market: pd.Series, q: TickerQuality,
+                        cfg: CleanConfig, *, basis_only: bool) -> bool:
+    """Repair the first split-like jump in ``logp`` (in place); False when there is none.
+
+    With ``basis_only`` only jumps reverted within ``max_episode_rows`` rows by an opposite
+    jump of about the same size (a basis mix-up) are repaired; otherwise a non-reverting
+    split-like jump rescales all earlier prices to the later basis.
+    """
+    valid = logp.dropna()
+    r = valid.diff()
+    m = market.reindex(r.index).fillna(0.0).to_numpy()
+    vals = r.to_numpy()
+    resid = vals - m
+    n = len(vals)
+    for t in np.flatnonzero(np.abs(np.nan_to_num(vals)) >= SPLIT_MIN_LOG_MOVE):
+        k = _split_like(vals[t], resid[t], m[t], cfg.split_log_tolerance)
+        if k is None:
+            continue
+        sign = float(np.sign(vals[t]))
+        exit_at = None
+        for j in range(1, cfg.max_episode_rows + 1):
+            if t + j >= n:
+                break
+            if np.sign(vals[t + j]) == -sign and abs(vals[t + j]) >= cfg.spike_log_move:
+                if abs(vals[t] + vals[t + j]) <= BASIS_CANCEL_TOLERANCE:
+                    exit_at = t + j
+                break
+        date = r.index[t]
+        if exit_at is not None:
+            seg = r.index[t:exit_at]
+            logp.loc[seg] -= sign * np.log(k)
+            q.basis_repaired.append({"start": _d(seg[0]), "end": _d(seg[-1]), "factor": float(k) ** sign,
+                                     "observed_ratio": float(np.exp(vals[t]))})
+            _warn(SplitRepairedWarning, f"{ticker}: rows {_d(seg[0])}..{_d(seg[-1])} were on another price "
+                                        f"basis (factor {k}); rescaled to the surrounding rows")
+            return True
+        if basis_only:
+            continue
+        logp.loc[logp.index < date] += sign * np.log(k)
+        q.splits_repaired.append({"date": _d(date), "factor": float(k) ** sign,
+                                  "observed_ratio": float(np.exp(vals[t]))})
+        _warn(SplitRepairedWarning, f"{ticker}: unadjusted split-like jump on {_d(date)} "
+                                    f"(ratio {np.exp(vals[t]):.4g} ~ {k}{'' if sign > 0 else ' inverse'}); "
+                                    "earlier prices rescaled to the later basis")
+        return True
+    return False
+
+
+def _exclude_spikes(ticker: str, logp: pd.Series, market: pd.Series, q: TickerQuality,
+                    cfg: CleanConfig) -> pd.Series:
+    """Set to NaN runs of up to ``max_episode_rows`` rows that jump away and straight back."""
+    x = logp.dropna()
+    mk = market.reindex(x.index).fillna(0.0).to_numpy()
+    v = x.to_numpy()
+    n = len(v)
+    drop = np.zeros(n, dtype=bool)
+    t = 1
+    while t < n - 1:
+        entry = v[t] - v[t - 1] - mk[t]
+        hit = None
+        if abs(entry) >= cfg.spike_log_move:
+            for j in range(0, cfg.max_episode_rows):
+                e = t + j
+                if e + 1 >= n:
+                    break
+                exit_move = v[e] - v[e + 1] + mk[e + 1]  # level of the run relative to the next row
+                inner = np.abs(np.diff(v[t : e + 1])) if e > t else np.array([0.0])
+                if (np.sign(exit_move) == np.sign(entry) and abs(exit_move) >= cfg.spike_log_move
+                        and inner.max(initial=0.0) < min(abs(entry), abs(exit_move))):
+                    hit = e
+                    break
+        if hit is None:
+            t += 1
+            continue
+        drop[t : hit + 1] = True
+        a, b = _d(x.index[t]), _d(x.index[hit])
+        reason = (f"spike: moved {np.exp(entry) - 1:+.0%} then back {np.exp(-(v[hit] - v[hit + 1])) - 1:+.0%}"
+                  " with no matching market move")
+        q.ranges_excluded.append({"start": a, "end": b, "reason": reason, "rows": int(hit - t + 1)})
+        _warn(ExcludedRangeWarning, f"{ticker}: excluded {a}..{b} ({reason})")
+        t = hit + 1
+    out = x.copy()
+    out[drop] = np.nan
+    return out
+
+
+# --------------------------------------------------------------------------- panel
+
+
+def _market_move(series: dict[str, pd.Series], equity: list[str]) -> pd.Series:
+    """Median same-day log move across equity tickers (needs MIN_PEERS_FOR_MARKET_MOVE)."""
+    if not equity:
+        return pd.Series(dtype=float)
+    r = pd.DataFrame({t: np.log(series[t]).diff() for t in equity if t in series})
+    med = r.median(axis=1, skipna=True)
+    med[r.notna().sum(axis=1) < MIN_PEERS_FOR_MARKET_MOVE] = 0.0
+    return med
+
+
+def _stale_days(close: pd.Series) -> int:
+    same = close.diff() == 0
+    return int(same.sum())
+
+
+def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
+                universe: Universe | None = None) -> CleanResult:
+    """Clean a raw panel into session-aligned prices and log returns.
+
+    Parameters
+    ----------
+    raw
+        Output of a source (snapshot, yahoo, synthetic).
+    config
+        Window and jump-detection parameters; the window defaults to the data's span.
+    universe
+        Study universe (first dates, crypto vs equity); loaded from the TOML by default.
+
+    Returns
+    -------
+    CleanResult
+
+    Raises
+    ------
+    ConfigError
+        If start is after end or the window contains no session.
+    DataQualityError
+        If no ticker has any valid price left after cleaning.
+    """
+    cfg = config or CleanConfig()
+    uni = universe or load_universe()
+    if cfg.start is not None and cfg.end is not None and cfg.start > cfg.end:
+        raise ConfigError(f"start {cfg.start.date()} is after end {cfg.end.date()}")
+    quality: dict[str, TickerQuality] = {}
+    basic: dict[str, pd.Series] = {}
+    for ticker, frame in raw.frames.items():
+        inst = uni.instruments.get(ticker)
+        q = TickerQuality(ticker=ticker, name=uni.name(ticker),
+                          kind="crypto" if uni.is_crypto(ticker) else "equity",
+                          source_meta=dict(raw.meta.get(ticker, {})))
+        if inst is None:
+            q.coverage_note = "not in the study universe (classified by ticker suffix)"
+        s = frame if cfg.start is None else frame.loc[frame.index >= cfg.start]
+        s = s if cfg.end is None else s.loc[s.index <= cfg.end]
+        basic[ticker] = _basic_series(ticker, s, q, uni, raw.meta.get(ticker, {}))
+        quality[ticker] = q
+
+    equity = [t for t in basic if not uni.is_crypto(t) and len(basic[t])]
+    cleaned: dict[str, pd.Series] = {}
+    for ticker, close in basic.items():
+        q = quality[ticker]
+        if len(close) < 2:
+            cleaned[ticker] = close
+            continue
+        # Crypto has no session-based peer move; equities use the median of the other equities.
+        market_t = (pd.Series(dtype=float) if uni.is_crypto(ticker)
+                    else _market_move(basic, [t for t in equity if t != ticker]))
+        cleaned[ticker] = _repair_jumps(ticker, close, market_t, q, cfg)
+        q.stale_days = _stale_days(cleaned[ticker]) if not uni.is_crypto(ticker) else 0
+
+    nonempty = {t: s for t, s in cleaned.items() if len(s)}
+    if not nonempty:
+        raise DataQualityError("no ticker has valid prices after cleaning; see the quality report for why")
+    lo = cfg.start or min(s.index.min() for s in nonempty.values())
+    hi = cfg.end or max(s.index.max() for s in nonempty.values())
+    data_hi = max(s.index.max() for s in nonempty.values())
+    sess = xnys_sessions(lo, min(hi, data_hi))
+    if len(sess) == 0:
+        raise ConfigError(f"no US equity session between {pd.Timestamp(lo).date()} and {pd.Timestamp(hi).date()}")
+
+    prices = pd.DataFrame(index=sess, columns=list(cleaned), dtype=float)
+    for t, s in cleaned.items():
+        prices[t] = s.reindex(sess)
+    prices.index.name = "Date"
+    returns = np.log(prices).diff().iloc[1:]
+    crypto_cols = [t for t in cleaned if uni.is_crypto(t)]
+    if crypto_cols:
+        days = pd.date_range(lo, min(hi, data_hi), freq="D", name="Date")
+        crypto_daily = pd.DataFrame({t: cleaned[t].reindex(days) for t in crypto_cols}, index=days)
+    else:
+        crypto_daily = pd.DataFrame(index=pd.DatetimeIndex([], name="Date"))
+
+    for t, s in cleaned.items():
+        q = quality[t]
+        q.rows_clean = int(s.notna().sum())
+        valid = s.dropna()
+        if len(valid):
+            q.first_date, q.last_date = _d(valid.index.min()), _d(valid.index.max())
+            own = xnys_sessions(valid.index.min(), valid.index.max()) if not uni.is_crypto(t) else \
+                pd.date_range(valid.index.min(), valid.index.max(), freq="D")
+            miss = own.difference(pd.DatetimeIndex(valid.index))
+            q.missing_sessions = len(miss)
+            q.missing_session_dates = [_d(x) for x in miss]
+            if len(miss):
+                pos = own.get_indexer(miss)
+                runs = np.split(pos, np.where(np.diff(pos) != 1)[0] + 1)
+                q.longest_gap_sessions = max(len(r) for r in runs)
+            if cfg.start is not None and valid.index.min() > sess[0] and not q.prelisting_dropped:
+                q.coverage_note = (q.coverage_note + "; " if q.coverage_note else "") + \
+                    f"coverage starts {q.first_date}, after the study start {sess[0].date()}"
+            if valid.index.max() < sess[-1]:
+                q.coverage_note = (q.coverage_note + "; " if q.coverage_note else "") + \
+                    f"coverage ends {q.last_date}, before the panel end {sess[-1].date()}"
+        else:
+            q.coverage_note = "no valid prices in the window"
+        q.nan_in_panel = int(prices[t].isna().sum())
+
+    summary = {
+        "source": raw.source,
+        "synthetic": raw.synthetic,
+        "calendar": "XNYS (exchange_calendars)",
+        "start": _d(sess[0]),
+        "end": _d(sess[-1]),
+        "sessions": len(sess),
+        "tickers": list(cleaned),
+        "failed_tickers": dict(raw.failed),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "parameters": {
+            "split_log_tolerance": cfg.split_log_tolerance,
+            "spike_log_move": cfg.spike_log_move,
+            "large_move_log": cfg.large_move_log,
+            "max_episode_rows": cfg.max_episode_rows,
+        },
+    }
+    return CleanResult(prices=prices, returns=returns, crypto_daily=crypto_daily, quality=quality,
+                       summary=summary)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def _atomic_write_bytes(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_quality_markdown(result: CleanResult) -> str:
+    """A readable data-quality report (Markdown)."""
+    s = result.summary
+    lines = ["# Data quality report", ""]
+    if s.get("synthetic"):
+        lines += ["> **SYNTHETIC DEMO DATA** - not market data; numbers illustrate the method only.", ""]
+    lines += [
+        f"- Source: `{s['source']}`; calendar: {s['calendar']}",
+        f"- Panel: {s['start']} .. {s['end']} ({s['sessions']} sessions), {len(s['tickers'])} tickers",
+        f"- Generated: {s['generated_at']} (analysis {s['package_version']})",
+    ]
+    if s.get("failed_tickers"):
+        lines.append("- Failed tickers: " + "; ".join(f"`{t}`: {w}" for t, w in s["failed_tickers"].items()))
+    lines += ["", "| ticker | name | first | last | rows | missing sessions | dup | pre-listing dropped | "
+              "splits/basis repaired | ranges excluded | partial rows | stale days | NaN in panel |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for t, q in result.quality.items():
+        lines.append(
+            f"| {t} | {q.name} | {q.first_date} | {q.last_date} | {q.rows_clean} | {q.missing_sessions} | "
+            f"{len(q.duplicates)} | {q.prelisting_dropped} | {len(q.splits_repaired) + len(q.basis_repaired)} | "
+            f"{len(q.ranges_excluded)} | {len(q.partial_rows_dropped)} | {q.stale_days} | {q.nan_in_panel} |"
+        )
+    lines += ["", "## Findings by ticker", ""]
+    for t, q in result.quality.items():
+        issues = q.issues()
+        lines.append(f"### {t} ({q.name})")
+        lines += [f"- {i}" for i in issues] if issues else ["- no issues found"]
+        if q.source_meta.get("file"):
+            lines.append(f"- file: `{Path(str(q.source_meta['file'])).name}` (header `{q.source_meta.get('header')}`, "
+                         f"close column `{q.column_used}`)")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_outputs(result: CleanResult, data_dir: Path | None = None) -> dict[str, Path]:
+    """Write prices/returns/crypto Parquet files and quality.json/.md atomically.
+
+    Returns the paths written, keyed by name.
+    """
+    out = processed_dir(data_dir)
+    paths = {
+        "prices": out / "prices.parquet",
+        "returns": out / "returns.parquet",
+        "crypto_daily": out / "crypto_daily.parquet",
+        "quality_json": out / "quality.json",
+        "quality_md": out / "quality.md",
+    }
+    _atomic_parquet(result.prices, paths["prices"])
+    _atomic_parquet(result.returns, paths["returns"])
+    _atomic_parquet(result.crypto_daily, paths["crypto_daily"])
+    _atomic_write_bytes(paths["quality_json"],
+                        json.dumps(result.quality_dict(), indent=2, default=str).encode("utf-8"))
+    _atomic_write_bytes(paths["quality_md"], render_quality_markdown(result).encode("utf-8"))
+    return paths
+
+
+def read_processed(data_dir: Path | None = None) -> CleanResult:
+    """Load a previously written panel (prices, returns, crypto, quality).
+
+    Raises
+    ------
+    DataQualityError
+        If an output file is missing (run ``python -m analysis clean`` first).
+    """
+    out = processed_dir(data_dir)
+    try:
+        prices = pd.read_parquet(out / "prices.parquet")
+        returns = pd.read_parquet(out / "returns.parquet")
+        crypto = pd.read_parquet(out / "crypto_daily.parquet")
+        q = json.loads((out / "quality.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataQualityError(f"processed data missing: {exc.filename}; run `python -m analysis clean`") from exc
+    quality = {}
+    for t, d in q["tickers"].items():
+        d = {k: v for k, v in d.items() if k != "issues"}
+        quality[t] = TickerQuality(**d)
+    return CleanResult(prices=prices, returns=returns, crypto_daily=crypto, quality=quality, summary=q["summary"])
