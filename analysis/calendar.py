@@ -6,6 +6,7 @@ trades every calendar day; its daily bar closes at the end of the UTC day.
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import exchange_calendars as xcals
@@ -28,7 +29,10 @@ CALENDAR_FIRST_DATE = "1900-01-01"
 
 @lru_cache(maxsize=4)
 def _calendar(code: str = EXCHANGE_CALENDAR) -> xcals.ExchangeCalendar:
-    return xcals.get_calendar(code, start=CALENDAR_FIRST_DATE)
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 reads Series.values, deprecated in pandas 3.1 (not our code).
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        return xcals.get_calendar(code, start=CALENDAR_FIRST_DATE)
 
 
 def sessions(start: pd.Timestamp | str, end: pd.Timestamp | str) -> pd.DatetimeIndex:
@@ -75,8 +79,7 @@ def row_close_times(index: pd.DatetimeIndex, *, crypto: bool) -> pd.Series:
         return pd.Series(vals, index=index)
     cal = _calendar()
     closes = cal.schedule["close"]
-    looked = closes.reindex(idx)
-    return pd.Series(looked.to_numpy(), index=index)
+    return closes.reindex(idx).set_axis(index)
 
 
 def unclosed_rows(

@@ -298,7 +298,11 @@ def _split_like(raw_move: float, resid_move: float, market_move: float, tol: flo
 
 def _repair_jumps(ticker: str, close: pd.Series, market: pd.Series, q: TickerQuality,
                   cfg: CleanConfig) -> pd.Series:
-    """Step 5: basis mix-ups first, then spikes, then unadjusted splits; large moves reported."""
+    """Step 5: basis mix-ups first, then spikes, then unadjusted splits; large moves reported.
+
+    Detection works on log prices; the repair is applied as a multiplicative factor so that
+    untouched rows keep their exact input values.
+    """
     logp = np.log(close.astype(float))
     for _ in range(len(logp)):
         if not _fix_one_split_like(ticker, logp, market, q, cfg, basis_only=True):
@@ -311,7 +315,9 @@ def _repair_jumps(ticker: str, close: pd.Series, market: pd.Series, q: TickerQua
     big = r[(r - market.reindex(r.index).fillna(0.0)).abs() >= cfg.large_move_log]
     for date, v in big.items():
         q.large_moves_kept.append({"date": _d(pd.Timestamp(str(date))), "ratio": float(np.exp(v))})
-    return np.exp(logp).dropna()
+    adjustment = (logp - np.log(close.astype(float))).round(12)
+    out = close.astype(float) * np.exp(adjustment)
+    return out.dropna()
 
 
 def _fix_one_split_like(ticker: str, logp: pd.Series, market: pd.Series, q: TickerQuality,

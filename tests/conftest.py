@@ -1,0 +1,44 @@
+"""Shared fixtures. No test touches the network."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+from analysis.universe import Instrument, Universe  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def market_data_dir() -> Path:
+    """The real market-data snapshot (``MARKET_DATA_DIR``); required in CI, skipped elsewhere."""
+    value = os.environ.get("MARKET_DATA_DIR", "")
+    if not value or not Path(value).is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("MARKET_DATA_DIR must point at the shared market-data snapshot in CI")
+        pytest.skip("MARKET_DATA_DIR not set: real-snapshot tests skipped")
+    return Path(value)
+
+
+@pytest.fixture
+def tiny_universe() -> Universe:
+    """A small universe: one crypto, three equities, one with a first date."""
+    inst = {
+        "BTC-USD": Instrument("BTC-USD", "Bitcoin", "crypto", "crypto"),
+        "AAA": Instrument("AAA", "Alpha", "eq", "equity"),
+        "BBB": Instrument("BBB", "Beta", "eq", "equity"),
+        "CCC": Instrument("CCC", "Gamma", "eq", "equity"),
+        "NEW": Instrument("NEW", "Newco", "eq", "equity", first_date=pd.Timestamp("2024-01-10"),
+                          note="earlier history is Oldco"),
+    }
+    return Universe(
+        instruments=inst,
+        groups={"crypto": ["BTC-USD"], "eq": ["AAA", "BBB", "CCC", "NEW"]},
+        group_labels={"crypto": "Crypto", "eq": "Equities"},
+        factors={"btc": "BTC-USD", "tech": "AAA"},
+    )
