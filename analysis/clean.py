@@ -173,13 +173,18 @@ class TickerQuality:
 
 @dataclass
 class CleanResult:
-    """Cleaned panel: session-aligned prices and log returns, raw crypto, quality."""
+    """Cleaned panel: session-aligned prices and log returns, raw crypto, quality.
+
+    ``lows`` holds intraday lows on the same sessions, on the same (repaired) price basis
+    as ``prices``; tickers whose source has no Low column are absent.
+    """
 
     prices: pd.DataFrame
     returns: pd.DataFrame
     crypto_daily: pd.DataFrame
     quality: dict[str, TickerQuality]
     summary: dict[str, Any]
+    lows: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def synthetic(self) -> bool:
@@ -419,6 +424,17 @@ def _market_move(series: dict[str, pd.Series], equity: list[str]) -> pd.Series:
     return med
 
 
+def _low_series(frame: pd.DataFrame, column_used: str) -> pd.Series | None:
+    """Intraday lows on the close column's basis (scaled by Adj Close / Close), or None."""
+    if "Low" not in frame.columns or frame["Low"].isna().all():
+        return None
+    f = frame.loc[~frame.index.duplicated(keep="last")]
+    low = f["Low"].astype(float)
+    if column_used == "Adj Close" and "Close" in f.columns:
+        low = low * (f["Adj Close"] / f["Close"])
+    return low.where(low > 0)
+
+
 def _stale_days(close: pd.Series) -> int:
     same = close.diff() == 0
     return int(same.sum())
@@ -468,6 +484,7 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
 
     equity = [t for t in basic if not uni.is_crypto(t) and len(basic[t])]
     cleaned: dict[str, pd.Series] = {}
+    lows_clean: dict[str, pd.Series] = {}
     for ticker, close in basic.items():
         q = quality[ticker]
         if len(close) < 2:
@@ -477,6 +494,10 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
         market_t = (pd.Series(dtype=float) if uni.is_crypto(ticker)
                     else _market_move(basic, [t for t in equity if t != ticker]))
         cleaned[ticker] = _repair_jumps(ticker, close, market_t, q, cfg)
+        low = _low_series(raw.frames[ticker], q.column_used)
+        if low is not None:
+            factor = cleaned[ticker] / close.reindex(cleaned[ticker].index)
+            lows_clean[ticker] = (low.reindex(cleaned[ticker].index) * factor).dropna()
         q.stale_days = _stale_days(cleaned[ticker]) if not uni.is_crypto(ticker) else 0
 
     nonempty = {t: s for t, s in cleaned.items() if len(s)}
@@ -494,6 +515,7 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
         prices[t] = s.reindex(sess)
     prices.index.name = "Date"
     returns = np.log(prices).diff().iloc[1:]
+    lows = pd.DataFrame({t: s.reindex(sess) for t, s in lows_clean.items()}, index=sess)
     crypto_cols = [t for t in cleaned if uni.is_crypto(t)]
     if crypto_cols:
         days = pd.date_range(lo, min(hi, data_hi), freq="D", name="Date")
@@ -545,7 +567,7 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
         },
     }
     return CleanResult(prices=prices, returns=returns, crypto_daily=crypto_daily, quality=quality,
-                       summary=summary)
+                       summary=summary, lows=lows)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -621,12 +643,14 @@ def write_outputs(result: CleanResult, data_dir: Path | None = None) -> dict[str
         "prices": out / "prices.parquet",
         "returns": out / "returns.parquet",
         "crypto_daily": out / "crypto_daily.parquet",
+        "lows": out / "lows.parquet",
         "quality_json": out / "quality.json",
         "quality_md": out / "quality.md",
     }
     _atomic_parquet(result.prices, paths["prices"])
     _atomic_parquet(result.returns, paths["returns"])
     _atomic_parquet(result.crypto_daily, paths["crypto_daily"])
+    _atomic_parquet(result.lows, paths["lows"])
     _atomic_write_bytes(paths["quality_json"],
                         json.dumps(result.quality_dict(), indent=2, default=str).encode("utf-8"))
     _atomic_write_bytes(paths["quality_md"], render_quality_markdown(result).encode("utf-8"))
@@ -646,6 +670,7 @@ def read_processed(data_dir: Path | None = None) -> CleanResult:
         prices = pd.read_parquet(out / "prices.parquet")
         returns = pd.read_parquet(out / "returns.parquet")
         crypto = pd.read_parquet(out / "crypto_daily.parquet")
+        lows = pd.read_parquet(out / "lows.parquet")
         q = json.loads((out / "quality.json").read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise DataQualityError(f"processed data missing: {exc.filename}; run `python -m analysis clean`") from exc
@@ -653,4 +678,5 @@ def read_processed(data_dir: Path | None = None) -> CleanResult:
     for t, d in q["tickers"].items():
         d = {k: v for k, v in d.items() if k != "issues"}
         quality[t] = TickerQuality(**d)
-    return CleanResult(prices=prices, returns=returns, crypto_daily=crypto, quality=quality, summary=q["summary"])
+    return CleanResult(prices=prices, returns=returns, crypto_daily=crypto, quality=quality, summary=q["summary"],
+                       lows=lows)

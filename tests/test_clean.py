@@ -207,7 +207,7 @@ def test_outputs_roundtrip(tmp_path: Path, tiny_universe: Universe) -> None:
     res = _run(_panel(BTC_USD=_crypto(31), AAA=_equity(32), BBB=_equity(33)), tiny_universe)
     paths = write_outputs(res, tmp_path)
     assert {p.name for p in (tmp_path / "processed").iterdir()} == {
-        "prices.parquet", "returns.parquet", "crypto_daily.parquet", "quality.json", "quality.md"}
+        "prices.parquet", "returns.parquet", "crypto_daily.parquet", "lows.parquet", "quality.json", "quality.md"}
     back = read_processed(tmp_path)
     pd.testing.assert_frame_equal(back.prices, res.prices, check_freq=False)
     pd.testing.assert_frame_equal(back.returns, res.returns, check_freq=False)
