@@ -1,0 +1,250 @@
+"""Tests for analysis.correlation: planted correlations, Fisher-z intervals and tests."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.correlation import (
+    FIELLER_SPEARMAN_VARIANCE,
+    correlation_difference,
+    correlation_long,
+    correlation_matrix,
+    ewma_correlation,
+    fisher_z_interval,
+    fisher_z_test,
+    pair_correlation,
+    rolling_correlation,
+)
+from analysis.errors import ConfigError, ShortSampleWarning
+
+pytestmark = pytest.mark.filterwarnings("error::analysis.errors.ShortSampleWarning")
+
+Z95 = stats.norm.ppf(0.975)
+
+
+def correlated(n: int, rho: float, seed: int, names: tuple[str, str] = ("BTC-USD", "^NDX")) -> pd.DataFrame:
+    """Bivariate normal returns with correlation ``rho`` on ``n`` sessions."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    y = rho * x + math.sqrt(1 - rho**2) * rng.standard_normal(n)
+    idx = pd.bdate_range("2015-01-01", periods=n, name="Date")
+    return pd.DataFrame({names[0]: 0.03 * x, names[1]: 0.01 * y}, index=idx)
+
+
+# --- correlation matrix ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "truth"),
+    [
+        ("pearson", 0.6),
+        # Spearman's rho of a bivariate normal: (6/pi) asin(rho/2) = 0.5837 for rho = 0.6.
+        ("spearman", 6 / math.pi * math.asin(0.3)),
+    ],
+)
+def test_planted_correlation_recovered(method: str, truth: float) -> None:
+    res = correlation_matrix(correlated(5000, 0.6, seed=1), method=method)  # type: ignore[arg-type]
+    r = res.corr.loc["BTC-USD", "^NDX"]
+    assert r == pytest.approx(truth, abs=0.05)  # sd of r is ~0.01 at n = 5000
+    lo, hi = res.lower.loc["BTC-USD", "^NDX"], res.upper.loc["BTC-USD", "^NDX"]
+    assert lo < truth < hi
+    factor = FIELLER_SPEARMAN_VARIANCE if method == "spearman" else 1.0
+    half = Z95 * math.sqrt(factor / (5000 - 3))
+    assert math.atanh(hi) - math.atanh(lo) == pytest.approx(2 * half, rel=1e-10)
+    assert res.corr.loc["^NDX", "^NDX"] == 1.0 and res.n.loc["^NDX", "BTC-USD"] == 5000
+
+
+def test_interval_hand_computed() -> None:
+    lower, upper = fisher_z_interval(0.5, 103)
+    assert float(lower) == pytest.approx(math.tanh(math.atanh(0.5) - Z95 / 10), abs=1e-12)
+    assert float(upper) == pytest.approx(math.tanh(math.atanh(0.5) + Z95 / 10), abs=1e-12)
+    lo_s, hi_s = fisher_z_interval(0.5, 103, method="spearman", confidence=0.9)
+    half = stats.norm.ppf(0.95) * math.sqrt(1.06 / 100)
+    assert float(lo_s) == pytest.approx(math.tanh(math.atanh(0.5) - half), abs=1e-12)
+    assert float(hi_s) == pytest.approx(math.tanh(math.atanh(0.5) + half), abs=1e-12)
+    assert np.isnan(fisher_z_interval(0.5, 3)[0])
+
+
+def test_interval_coverage_of_planted_truth() -> None:
+    covered = 0
+    for seed in range(200):
+        res = correlation_matrix(correlated(60, 0.6, seed=seed))
+        covered += res.lower.iloc[0, 1] < 0.6 < res.upper.iloc[0, 1]
+    assert covered / 200 == pytest.approx(0.95, abs=0.04)  # binomial sd ~0.015
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_pairwise_complete_matches_scipy(method: str) -> None:
+    df = correlated(300, 0.3, seed=2)
+    df["IREN"] = df["BTC-USD"] + np.random.default_rng(3).normal(0, 0.05, 300)
+    df.iloc[:40, 2] = np.nan
+    df.iloc[100:110, 0] = np.nan
+    res = correlation_matrix(df, method=method)  # type: ignore[arg-type]
+    both = df[["BTC-USD", "IREN"]].dropna()
+    fn = stats.pearsonr if method == "pearson" else stats.spearmanr
+    ref = fn(both["BTC-USD"], both["IREN"])
+    assert res.n.loc["BTC-USD", "IREN"] == len(both) == 250
+    assert res.corr.loc["BTC-USD", "IREN"] == pytest.approx(ref.statistic, abs=1e-10)
+    assert res.pvalue.loc["BTC-USD", "IREN"] == pytest.approx(ref.pvalue, rel=1e-6)
+    assert (res.corr.to_numpy() == res.corr.to_numpy().T).all()
+
+
+def test_short_pair_warns_and_below_min_periods_is_nan() -> None:
+    df = correlated(100, 0.5, seed=4)
+    df["NEW"] = np.nan
+    df.iloc[-10:, 2] = np.arange(10.0)
+    with pytest.warns(ShortSampleWarning, match=r"BTC-USD/NEW \(n=10\)"):
+        res = correlation_matrix(df)
+    assert res.n.loc["NEW", "^NDX"] == 10
+    assert not math.isnan(res.corr.loc["NEW", "^NDX"])
+    strict = correlation_matrix(df, min_periods=20)
+    assert math.isnan(strict.corr.loc["NEW", "^NDX"]) and math.isnan(strict.lower.loc["NEW", "^NDX"])
+
+
+def test_long_table() -> None:
+    df = correlated(200, 0.5, seed=5)
+    df["IREN"] = df["^NDX"]
+    res = correlation_matrix(df)
+    long = correlation_long(res)
+    assert list(long.columns) == ["a", "b", "corr", "lower", "upper", "n", "pvalue", "method"]
+    assert len(long) == 3 and set(zip(long["a"], long["b"], strict=True)) == {
+        ("BTC-USD", "^NDX"),
+        ("BTC-USD", "IREN"),
+        ("^NDX", "IREN"),
+    }
+    assert long.loc[(long["a"] == "^NDX") & (long["b"] == "IREN"), "corr"].item() == pytest.approx(1.0)
+    assert len(res.to_long(unique_pairs=False)) == 6
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"method": "kendall"}, r"method must be one of \['pearson', 'spearman'\], got 'kendall'"),
+        ({"confidence": 95}, r"confidence must be strictly between 0 and 1 \(e.g. 0.95\), got 95"),
+        ({"min_periods": 2}, r"min_periods must be >= 4 observations, got 2"),
+    ],
+)
+def test_matrix_bad_parameters(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        correlation_matrix(correlated(50, 0.5, seed=0), **kwargs)  # type: ignore[arg-type]
+
+
+# --- rolling and EWMA --------------------------------------------------------------------
+
+
+def test_rolling_correlation_tracks_planted_regime() -> None:
+    df = pd.concat([correlated(1000, 0.2, seed=6), correlated(1000, 0.8, seed=7)])
+    df.index = pd.bdate_range("2015-01-01", periods=2000, name="Date")
+    out = rolling_correlation(df, "BTC-USD", "^NDX", 250)
+    assert out.index.equals(df.index) and out.name == "BTC-USD/^NDX"
+    assert out.iloc[:249].isna().all()
+    assert out.iloc[999] == pytest.approx(0.2, abs=0.15)  # sd of r ~0.06 at n = 250
+    assert out.iloc[-1] == pytest.approx(0.8, abs=0.1)
+    tail = df.iloc[-250:]
+    assert out.iloc[-1] == pytest.approx(np.corrcoef(tail.T.to_numpy())[0, 1], abs=1e-10)
+
+
+def test_rolling_correlation_uses_pairwise_complete_windows() -> None:
+    df = correlated(50, 0.5, seed=8)
+    df.iloc[45, 1] = np.nan
+    out = rolling_correlation(df, "BTC-USD", "^NDX", 10, min_periods=5)
+    window = df.iloc[40:50].dropna()
+    assert out.iloc[-1] == pytest.approx(np.corrcoef(window.T.to_numpy())[0, 1], abs=1e-10)
+
+
+def test_ewma_correlation_matches_moments_and_truth() -> None:
+    df = correlated(3000, 0.6, seed=9)
+    out = ewma_correlation(df, "BTC-USD", "^NDX", halflife=60)
+    x, y = df["BTC-USD"], df["^NDX"]
+    ref = x.ewm(halflife=60).corr(y)
+    np.testing.assert_allclose(out.iloc[100:].to_numpy(), ref.iloc[100:].to_numpy(), atol=1e-10)
+    assert out.iloc[-1] == pytest.approx(0.6, abs=0.15)  # effective n ~ 170
+    assert out.iloc[:59].isna().all()  # default min_periods = ceil(halflife)
+
+
+@pytest.mark.parametrize(
+    ("fn", "arg", "match"),
+    [
+        ("rolling", 2, r"window must be >= 3 sessions, got 2"),
+        ("rolling", 300, r"window \(300\) is longer than the data \(120 sessions\)"),
+        ("ewma", 0, r"halflife must be a positive number, got 0"),
+    ],
+)
+def test_rolling_bad_parameters(fn: str, arg: int, match: str) -> None:
+    df = correlated(120, 0.5, seed=0)
+    with pytest.raises(ConfigError, match=match):
+        if fn == "rolling":
+            rolling_correlation(df, "BTC-USD", "^NDX", arg)
+        else:
+            ewma_correlation(df, "BTC-USD", "^NDX", arg)
+
+
+def test_unknown_ticker_names_available_columns() -> None:
+    with pytest.raises(ConfigError, match=r"ticker 'XYZ' not in returns; available: BTC-USD, \^NDX"):
+        rolling_correlation(correlated(50, 0.5, seed=0), "XYZ", "^NDX", 20)
+
+
+# --- difference between periods ----------------------------------------------------------
+
+
+def test_fisher_z_test_hand_computed() -> None:
+    res = fisher_z_test(0.5, 103, 0.3, 103)
+    z = (math.atanh(0.5) - math.atanh(0.3)) / math.sqrt(2 / 100)
+    assert res.z == pytest.approx(z, abs=1e-12) and res.z == pytest.approx(1.69555, abs=1e-5)
+    assert res.p == pytest.approx(2 * stats.norm.sf(z), abs=1e-12)
+    assert fisher_z_test(0.5, 103, 0.3, 103, alternative="greater").p == pytest.approx(res.p / 2)
+    assert fisher_z_test(0.5, 103, 0.3, 103, alternative="less").p == pytest.approx(1 - res.p / 2)
+    spear = fisher_z_test(0.5, 103, 0.3, 103, method="spearman")
+    assert spear.z == pytest.approx(z / math.sqrt(1.06), abs=1e-12)
+
+
+def test_correlation_difference_detects_planted_change() -> None:
+    df = pd.concat([correlated(500, 0.8, seed=10), correlated(500, 0.2, seed=11)])
+    df.index = pd.bdate_range("2020-01-01", periods=1000, name="Date")
+    cut = df.index[499]
+    res = correlation_difference(
+        df, "BTC-USD", "^NDX", (df.index[0], cut), (df.index[500], df.index[-1]), alternative="greater"
+    )
+    assert (res.n1, res.n2) == (500, 500)
+    assert res.rho1 == pytest.approx(0.8, abs=0.05) and res.rho2 == pytest.approx(0.2, abs=0.1)
+    assert res.p < 1e-10 and res.diff > 0
+
+
+def test_correlation_difference_no_change_with_masks() -> None:
+    df = correlated(1000, 0.5, seed=12)
+    first = pd.Series(np.arange(1000) < 500, index=df.index)
+    res = correlation_difference(df, "BTC-USD", "^NDX", first, ~first, method="spearman")
+    assert res.p > 0.05  # same planted correlation in both halves (seeded)
+    rho, n = pair_correlation(df, "BTC-USD", "^NDX", method="spearman", mask=first)
+    assert (rho, n) == (pytest.approx(res.rho1), 500)
+
+
+@pytest.mark.parametrize(
+    ("period1", "period2", "match"),
+    [
+        (("2020-01-01", "2020-03-31"), ("2020-03-01", "2020-06-30"), r"overlap on \d+ sessions"),
+        (("2019-01-01", "2019-02-01"), ("2020-03-01", "2020-06-30"), r"empty period: no observations"),
+        (("2020-01-01", "2020-01-03"), ("2020-03-01", "2020-06-30"), r"period1 has 3 paired observations"),
+    ],
+)
+def test_correlation_difference_bad_periods(
+    period1: tuple[str, str], period2: tuple[str, str], match: str
+) -> None:
+    df = correlated(200, 0.5, seed=13)
+    df.index = pd.bdate_range("2020-01-01", periods=200, name="Date")
+    with pytest.raises(ConfigError, match=match):
+        correlation_difference(df, "BTC-USD", "^NDX", period1, period2)
+
+
+def test_fisher_z_test_bad_inputs() -> None:
+    with pytest.raises(ConfigError, match=r"n1 must be >= 4 paired observations, got 3"):
+        fisher_z_test(0.5, 3, 0.3, 100)
+    with pytest.raises(ConfigError, match=r"rho2 must be a correlation in \[-1, 1\], got 1.5"):
+        fisher_z_test(0.5, 30, 1.5, 100)
+    with pytest.raises(ConfigError, match=r"alternative must be one of"):
+        fisher_z_test(0.5, 30, 0.3, 100, alternative="bigger")  # type: ignore[arg-type]
