@@ -58,6 +58,7 @@ __all__ = [
     "write_outputs",
     "read_processed",
     "render_quality_markdown",
+    "quality_table",
 ]
 
 #: Largest split factor considered (1:50 reverse splits happen in small caps).
@@ -599,6 +600,22 @@ def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
         raise
 
 
+def quality_table(result: CleanResult) -> pd.DataFrame:
+    """One row per ticker: coverage and counts of every finding (the report's summary table)."""
+    rows = []
+    for t, q in result.quality.items():
+        rows.append({
+            "ticker": t, "name": q.name, "first": q.first_date, "last": q.last_date, "rows": q.rows_clean,
+            "missing sessions": q.missing_sessions, "duplicates": len(q.duplicates),
+            "pre-listing dropped": q.prelisting_dropped,
+            "splits/basis repaired": len(q.splits_repaired) + len(q.basis_repaired),
+            "ranges excluded": len(q.ranges_excluded), "partial rows": len(q.partial_rows_dropped),
+            "large moves kept": len(q.large_moves_kept), "stale days": q.stale_days,
+            "NaN in panel": q.nan_in_panel,
+        })
+    return pd.DataFrame(rows).set_index("ticker")
+
+
 def render_quality_markdown(result: CleanResult) -> str:
     """A readable data-quality report (Markdown)."""
     s = result.summary
@@ -612,15 +629,9 @@ def render_quality_markdown(result: CleanResult) -> str:
     ]
     if s.get("failed_tickers"):
         lines.append("- Failed tickers: " + "; ".join(f"`{t}`: {w}" for t, w in s["failed_tickers"].items()))
-    lines += ["", "| ticker | name | first | last | rows | missing sessions | dup | pre-listing dropped | "
-              "splits/basis repaired | ranges excluded | partial rows | stale days | NaN in panel |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for t, q in result.quality.items():
-        lines.append(
-            f"| {t} | {q.name} | {q.first_date} | {q.last_date} | {q.rows_clean} | {q.missing_sessions} | "
-            f"{len(q.duplicates)} | {q.prelisting_dropped} | {len(q.splits_repaired) + len(q.basis_repaired)} | "
-            f"{len(q.ranges_excluded)} | {len(q.partial_rows_dropped)} | {q.stale_days} | {q.nan_in_panel} |"
-        )
+    table = quality_table(result).reset_index()
+    lines += ["", "| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
     lines += ["", "## Findings by ticker", ""]
     for t, q in result.quality.items():
         issues = q.issues()

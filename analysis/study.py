@@ -58,6 +58,25 @@ class StudyPanel:
         base = f"source: {self.source}"
         return f"{SYNTHETIC_BANNER} ({base})" if self.synthetic else base
 
+    @property
+    def figure_note(self) -> str:
+        """Source note for figures: provenance, calendar and as-of date."""
+        return (f"Source: {self.source_label}; daily closes on XNYS sessions (crypto compounded over "
+                f"weekends); as of {self.as_of.date()}")
+
+    def header_markdown(self) -> str:
+        """Markdown header for a notebook: data provenance and a synthetic banner if needed."""
+        s = self.clean.summary
+        text = (f"**Data:** source `{s['source']}`, panel {s['start']} .. {s['end']} "
+                f"({s['sessions']} sessions, {len(s['tickers'])} tickers); as of **{self.as_of.date()}**.")
+        if s.get("failed_tickers"):
+            text += " Failed tickers: " + ", ".join(f"`{t}`" for t in s["failed_tickers"]) + "."
+        if self.synthetic:
+            text = (f"<div style='background:#b00020;color:white;padding:10px;font-weight:bold'>"
+                    f"{SYNTHETIC_BANNER}: every number and figure below illustrates the method only.</div>\n\n"
+                    + text)
+        return text
+
     def returns_to(self, as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
         """Session log returns up to and including ``as_of`` (default the panel's as-of)."""
         cut = pd.Timestamp(as_of) if as_of is not None else self.as_of
