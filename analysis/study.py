@@ -55,8 +55,7 @@ class StudyPanel:
     @property
     def source_label(self) -> str:
         """Short provenance text for figure notes and tables."""
-        base = f"source: {self.source}"
-        return f"{SYNTHETIC_BANNER} ({base})" if self.synthetic else base
+        return f"{SYNTHETIC_BANNER} ({self.source})" if self.synthetic else self.source
 
     @property
     def figure_note(self) -> str:
@@ -148,8 +147,10 @@ def to_jsonable(obj: Any) -> Any:
     """Convert numpy/pandas scalars and containers to JSON-ready values (NaN -> None)."""
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
+    if isinstance(obj, (list, tuple, np.ndarray, pd.Index)):
         return [to_jsonable(v) for v in obj]
+    if obj is None or obj is pd.NaT or obj is pd.NA:
+        return None
     if isinstance(obj, (pd.Timestamp,)):
         return str(obj.date()) if obj == obj.normalize() else obj.isoformat()
     if isinstance(obj, (np.bool_, bool)):
@@ -163,7 +164,11 @@ def to_jsonable(obj: Any) -> Any:
         return to_jsonable(obj.to_dict())
     if isinstance(obj, pd.DataFrame):
         return to_jsonable(obj.to_dict(orient="records"))
-    return obj
+    if isinstance(obj, (pd.Timedelta,)):
+        return str(obj)
+    if isinstance(obj, (str, int)):
+        return obj
+    return str(obj)
 
 
 def record_results(results: dict[str, Any], path: str | None) -> dict[str, Any]:
