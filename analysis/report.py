@@ -231,10 +231,13 @@ def run_report(opts: ReportOptions) -> Path:
         run is left in ``<out>.failed/`` and any previous complete report is kept.
     """
     as_of, _ = parse_date_range(opts.as_of, opts.as_of)
-    end = pd.Timestamp(opts.end) if opts.end else as_of + pd.Timedelta(days=DEFAULT_LOOKAHEAD_DAYS)
-    start, end = parse_date_range(opts.start, end)
+    start, _ = parse_date_range(opts.start, opts.start)
     if as_of < start:
         raise ConfigError(f"as-of {as_of.date()} is before the start date {start.date()}")
+    end_value = opts.end if opts.end else as_of + pd.Timedelta(days=DEFAULT_LOOKAHEAD_DAYS)
+    start, end = parse_date_range(opts.start, end_value)
+    if end < as_of:
+        raise ConfigError(f"end {end.date()} is before the as-of date {as_of.date()}")
     out = (opts.out or REPORTS_DIR / str(as_of.date())).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"

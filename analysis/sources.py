@@ -10,6 +10,7 @@ or ``MARKET_DATA_DIR``), and finally synthetic demo data, only when not
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from pathlib import Path
 from typing import Literal, get_args
@@ -25,6 +26,19 @@ __all__ = ["SourceName", "SOURCES", "load_raw", "parse_date_range"]
 SourceName = Literal["auto", "yahoo", "snapshot", "synthetic"]
 SOURCES: tuple[str, ...] = get_args(SourceName)
 log = logging.getLogger(__name__)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Longest reason quoted per group of failed tickers in a fallback warning.
+MAX_REASON_CHARS = 160
+
+
+def summarise_failures(exc: DataFetchError) -> str:
+    """Short text of a fetch failure: tickers grouped by (truncated) reason."""
+    if not exc.failed:
+        return str(exc)[:MAX_REASON_CHARS]
+    groups: dict[str, list[str]] = {}
+    for t, why in exc.failed.items():
+        groups.setdefault(why[:MAX_REASON_CHARS], []).append(t)
+    return "; ".join(f"{', '.join(ts)}: {why}" for why, ts in groups.items())
 
 
 def parse_date_range(start: str | pd.Timestamp, end: str | pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -37,6 +51,8 @@ def parse_date_range(start: str | pd.Timestamp, end: str | pd.Timestamp) -> tupl
     """
     out = []
     for label, value in (("start", start), ("end", end)):
+        if isinstance(value, str) and not ISO_DATE.fullmatch(value.strip()):
+            raise ConfigError(f"{label} date {value!r} is not a date (use YYYY-MM-DD)")
         try:
             out.append(pd.Timestamp(value).normalize())
         except (ValueError, TypeError) as exc:
@@ -150,7 +166,7 @@ def _auto(tickers: list[str], start: pd.Timestamp, end: pd.Timestamp, *, snapsho
     except DataFetchError as exc:
         if strict:
             raise
-        reason = str(exc)
+        reason = summarise_failures(exc)
     cached = _from_cache(data_dir, tickers, start, end)
     if cached.frames:
         warnings.warn(f"live Yahoo fetch failed ({reason}); using cached data for "

@@ -25,6 +25,24 @@ def market_data_dir() -> Path:
     return Path(value)
 
 
+class _NetworkDisabled:
+    """Stand-in for ``yf.download``: tests never reach Yahoo."""
+
+    calls = 0
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        type(self).calls += 1
+        raise RuntimeError("network disabled in tests: install a fake yf.download")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Block live yfinance downloads in every test (test_fetch installs its own fakes)."""
+    from analysis import fetch
+
+    monkeypatch.setattr(fetch.yf, "download", _NetworkDisabled())
+
+
 @pytest.fixture
 def tiny_universe() -> Universe:
     """A small universe: one crypto, three equities, one with a first date."""
