@@ -16,10 +16,10 @@ from .config import EXCHANGE_CALENDAR
 from .errors import ConfigError
 
 __all__ = [
-    "sessions",
     "is_session",
     "next_session",
     "row_close_times",
+    "sessions",
     "unclosed_rows",
 ]
 
@@ -79,12 +79,11 @@ def row_close_times(index: pd.DatetimeIndex, *, crypto: bool) -> pd.Series:
         return pd.Series(vals, index=index)
     cal = _calendar()
     closes = cal.schedule["close"]
-    return closes.reindex(idx).set_axis(index)
+    result: pd.Series = closes.reindex(idx).set_axis(index)
+    return result
 
 
-def unclosed_rows(
-    index: pd.DatetimeIndex, captured_at: pd.Timestamp, *, crypto: bool
-) -> pd.DatetimeIndex:
+def unclosed_rows(index: pd.DatetimeIndex, captured_at: pd.Timestamp, *, crypto: bool) -> pd.DatetimeIndex:
     """Dates whose bar was not complete at ``captured_at`` (partial-day rows).
 
     Parameters

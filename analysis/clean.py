@@ -55,10 +55,10 @@ __all__ = [
     "CleanResult",
     "TickerQuality",
     "clean_panel",
-    "write_outputs",
+    "quality_table",
     "read_processed",
     "render_quality_markdown",
-    "quality_table",
+    "write_outputs",
 ]
 
 #: Largest split factor considered (1:50 reverse splits happen in small caps).
@@ -136,33 +136,49 @@ class TickerQuality:
         out: list[str] = []
         if self.prelisting_dropped:
             a, b = self.prelisting_range or ("?", "?")
-            out.append(f"dropped {self.prelisting_dropped} pre-listing rows {a}..{b} ({self.prelisting_reason})")
+            out.append(
+                f"dropped {self.prelisting_dropped} pre-listing rows {a}..{b} ({self.prelisting_reason})"
+            )
         if self.duplicates:
             out.append(f"{len(self.duplicates)} duplicated dates (kept last): {_short(self.duplicates)}")
         if self.nonpositive_rejected:
-            out.append(f"rejected {len(self.nonpositive_rejected)} non-positive prices: "
-                       f"{_short(self.nonpositive_rejected)}")
+            out.append(
+                f"rejected {len(self.nonpositive_rejected)} non-positive prices: "
+                f"{_short(self.nonpositive_rejected)}"
+            )
         if self.nan_closes:
             out.append(f"{self.nan_closes} rows with a missing close")
         if self.off_calendar_dropped:
-            out.append(f"dropped {len(self.off_calendar_dropped)} rows dated on non-sessions: "
-                       f"{_short(self.off_calendar_dropped)}")
+            out.append(
+                f"dropped {len(self.off_calendar_dropped)} rows dated on non-sessions: "
+                f"{_short(self.off_calendar_dropped)}"
+            )
         if self.partial_rows_dropped:
-            out.append(f"dropped partial-day rows (captured before the close): {_short(self.partial_rows_dropped)}")
+            out.append(
+                f"dropped partial-day rows (captured before the close): {_short(self.partial_rows_dropped)}"
+            )
         if self.last_row_unverified:
             out.append(f"last row {self.last_row_unverified} unverified (capture time unknown); kept")
         for s in self.splits_repaired:
-            out.append(f"unadjusted split repaired on {s['date']}: factor {s['factor']:g} "
-                       f"(observed ratio {s['observed_ratio']:.4g}); earlier prices rescaled")
-        for b in self.basis_repaired:
-            out.append(f"basis mix-up repaired {b['start']}..{b['end']}: rows divided by {b['factor']:g}")
-        for r in self.ranges_excluded:
-            out.append(f"excluded {r['start']}..{r['end']}: {r['reason']}")
+            out.append(
+                f"unadjusted split repaired on {s['date']}: factor {s['factor']:g} "
+                f"(observed ratio {s['observed_ratio']:.4g}); earlier prices rescaled"
+            )
+        for basis in self.basis_repaired:
+            out.append(
+                f"basis mix-up repaired {basis['start']}..{basis['end']}: rows divided by {basis['factor']:g}"
+            )
+        for rng in self.ranges_excluded:
+            out.append(f"excluded {rng['start']}..{rng['end']}: {rng['reason']}")
         for m in self.large_moves_kept:
-            out.append(f"large move kept on {m['date']}: ratio {m['ratio']:.3f} (no reversal, not split-like)")
+            out.append(
+                f"large move kept on {m['date']}: ratio {m['ratio']:.3f} (no reversal, not split-like)"
+            )
         if self.missing_sessions:
-            out.append(f"{self.missing_sessions} missing sessions (longest gap {self.longest_gap_sessions}): "
-                       f"{_short(self.missing_session_dates)}")
+            out.append(
+                f"{self.missing_sessions} missing sessions (longest gap {self.longest_gap_sessions}): "
+                f"{_short(self.missing_session_dates)}"
+            )
         if self.stale_days:
             out.append(f"{self.stale_days} stale days (close unchanged from the previous row)")
         if self.flat_ohlc_rows:
@@ -217,8 +233,9 @@ def _warn(category: type[Warning], message: str) -> None:
 # --------------------------------------------------------------------------- per-ticker basics
 
 
-def _basic_series(ticker: str, raw: pd.DataFrame, q: TickerQuality, universe: Universe,
-                  meta: dict[str, Any]) -> pd.Series:
+def _basic_series(
+    ticker: str, raw: pd.DataFrame, q: TickerQuality, universe: Universe, meta: dict[str, Any]
+) -> pd.Series:
     """Steps 1-4: close column, duplicates, NaN, non-positive, pre-listing, calendar, partial rows."""
     q.rows_raw = len(raw)
     col = "Adj Close" if "Adj Close" in raw.columns and raw["Adj Close"].notna().any() else "Close"
@@ -230,8 +247,11 @@ def _basic_series(ticker: str, raw: pd.DataFrame, q: TickerQuality, universe: Un
     if dup.any():
         q.duplicates = sorted({_d(x) for x in df.index[dup]})
         df = df.loc[~dup]
-        _warn(DataQualityWarning, f"{ticker}: {int(dup.sum())} duplicated dates removed (kept the last row): "
-                                  f"{_short(q.duplicates)}")
+        _warn(
+            DataQualityWarning,
+            f"{ticker}: {int(dup.sum())} duplicated dates removed (kept the last row): "
+            f"{_short(q.duplicates)}",
+        )
     if {"Open", "High", "Low"}.issubset(df.columns):
         flat = (df["Open"] == df["Close"]) & (df["High"] == df["Close"]) & (df["Low"] == df["Close"])
         q.flat_ohlc_rows = int(flat.sum())
@@ -242,8 +262,10 @@ def _basic_series(ticker: str, raw: pd.DataFrame, q: TickerQuality, universe: Un
     if bad.any():
         q.nonpositive_rejected = [_d(x) for x in close.index[bad]]
         close = close.loc[~bad]
-        _warn(DataQualityWarning, f"{ticker}: rejected {int(bad.sum())} non-positive prices: "
-                                  f"{_short(q.nonpositive_rejected)}")
+        _warn(
+            DataQualityWarning,
+            f"{ticker}: rejected {int(bad.sum())} non-positive prices: {_short(q.nonpositive_rejected)}",
+        )
     first = universe.first_date(ticker)
     if first is not None:
         pre = close.index < first
@@ -251,11 +273,15 @@ def _basic_series(ticker: str, raw: pd.DataFrame, q: TickerQuality, universe: Un
             inst = universe.instruments.get(ticker)
             q.prelisting_dropped = int(pre.sum())
             q.prelisting_range = [_d(close.index[pre].min()), _d(close.index[pre].max())]
-            q.prelisting_reason = (f"rows before {first.date()} belong to another company"
-                                   + (f": {inst.note}" if inst and inst.note else ""))
+            q.prelisting_reason = f"rows before {first.date()} belong to another company" + (
+                f": {inst.note}" if inst and inst.note else ""
+            )
             close = close.loc[~pre]
-            _warn(PreListingWarning, f"{ticker}: dropped {q.prelisting_dropped} pre-listing rows "
-                                     f"{q.prelisting_range[0]}..{q.prelisting_range[1]} ({q.prelisting_reason})")
+            _warn(
+                PreListingWarning,
+                f"{ticker}: dropped {q.prelisting_dropped} pre-listing rows "
+                f"{q.prelisting_range[0]}..{q.prelisting_range[1]} ({q.prelisting_reason})",
+            )
     crypto = universe.is_crypto(ticker)
     if not crypto and len(close):
         valid = xnys_sessions(close.index.min(), close.index.max())
@@ -263,16 +289,22 @@ def _basic_series(ticker: str, raw: pd.DataFrame, q: TickerQuality, universe: Un
         if off.any():
             q.off_calendar_dropped = [_d(x) for x in close.index[off]]
             close = close.loc[~off]
-            _warn(DataQualityWarning, f"{ticker}: dropped {int(off.sum())} rows dated on non-sessions: "
-                                      f"{_short(q.off_calendar_dropped)}")
+            _warn(
+                DataQualityWarning,
+                f"{ticker}: dropped {int(off.sum())} rows dated on non-sessions: "
+                f"{_short(q.off_calendar_dropped)}",
+            )
     captured = meta.get("captured_at")
     if captured and len(close):
         partial = unclosed_rows(pd.DatetimeIndex(close.index), pd.Timestamp(captured), crypto=crypto)
         if len(partial):
             q.partial_rows_dropped = [_d(x) for x in partial]
             close = close.drop(partial)
-            _warn(DataQualityWarning, f"{ticker}: dropped partial-day rows {', '.join(q.partial_rows_dropped)} "
-                                      f"(captured at {captured}, before the bar closed)")
+            _warn(
+                DataQualityWarning,
+                f"{ticker}: dropped partial-day rows {', '.join(q.partial_rows_dropped)} "
+                f"(captured at {captured}, before the bar closed)",
+            )
     elif meta.get("vintage_known") and not captured and len(close):
         if _d(close.index.max()) == meta.get("file_last_date"):
             q.last_row_unverified = _d(close.index.max())
@@ -302,14 +334,15 @@ def _split_like(raw_move: float, resid_move: float, market_move: float, tol: flo
     return k if k is not None else _split_factor(resid_move, tol)
 
 
-def _repair_jumps(ticker: str, close: pd.Series, market: pd.Series, q: TickerQuality,
-                  cfg: CleanConfig) -> pd.Series:
+def _repair_jumps(
+    ticker: str, close: pd.Series, market: pd.Series, q: TickerQuality, cfg: CleanConfig
+) -> pd.Series:
     """Step 5: basis mix-ups first, then spikes, then unadjusted splits; large moves reported.
 
     Detection works on log prices; the repair is applied as a multiplicative factor so that
     untouched rows keep their exact input values.
     """
-    logp = np.log(close.astype(float))
+    logp = pd.Series(np.log(close.to_numpy(dtype=float)), index=close.index)
     for _ in range(len(logp)):
         if not _fix_one_split_like(ticker, logp, market, q, cfg, basis_only=True):
             break
@@ -322,12 +355,13 @@ def _repair_jumps(ticker: str, close: pd.Series, market: pd.Series, q: TickerQua
     for date, v in big.items():
         q.large_moves_kept.append({"date": _d(pd.Timestamp(str(date))), "ratio": float(np.exp(v))})
     adjustment = (logp - np.log(close.astype(float))).round(12)
-    out = close.astype(float) * np.exp(adjustment)
+    out: pd.Series = close.astype(float) * np.exp(adjustment)
     return out.dropna()
 
 
-def _fix_one_split_like(ticker: str, logp: pd.Series, market: pd.Series, q: TickerQuality,
-                        cfg: CleanConfig, *, basis_only: bool) -> bool:
+def _fix_one_split_like(
+    ticker: str, logp: pd.Series, market: pd.Series, q: TickerQuality, cfg: CleanConfig, *, basis_only: bool
+) -> bool:
     """Repair the first split-like jump in ``logp`` (in place); False when there is none.
 
     With ``basis_only`` only jumps reverted within ``max_episode_rows`` rows by an opposite
@@ -353,29 +387,43 @@ def _fix_one_split_like(ticker: str, logp: pd.Series, market: pd.Series, q: Tick
                 if abs(vals[t] + vals[t + j]) <= BASIS_CANCEL_TOLERANCE:
                     exit_at = t + j
                 break
-        date = r.index[t]
+        date = r.index[int(t)]
         if exit_at is not None:
             seg = r.index[t:exit_at]
             logp.loc[seg] -= sign * np.log(k)
-            q.basis_repaired.append({"start": _d(seg[0]), "end": _d(seg[-1]), "factor": float(k) ** sign,
-                                     "observed_ratio": float(np.exp(vals[t]))})
-            _warn(SplitRepairedWarning, f"{ticker}: rows {_d(seg[0])}..{_d(seg[-1])} were on another price "
-                                        f"basis (factor {k}); rescaled to the surrounding rows")
+            q.basis_repaired.append(
+                {
+                    "start": _d(seg[0]),
+                    "end": _d(seg[-1]),
+                    "factor": float(k) ** sign,
+                    "observed_ratio": float(np.exp(vals[t])),
+                }
+            )
+            _warn(
+                SplitRepairedWarning,
+                f"{ticker}: rows {_d(seg[0])}..{_d(seg[-1])} were on another price "
+                f"basis (factor {k}); rescaled to the surrounding rows",
+            )
             return True
         if basis_only:
             continue
         logp.loc[logp.index < date] += sign * np.log(k)
-        q.splits_repaired.append({"date": _d(date), "factor": float(k) ** sign,
-                                  "observed_ratio": float(np.exp(vals[t]))})
-        _warn(SplitRepairedWarning, f"{ticker}: unadjusted split-like jump on {_d(date)} "
-                                    f"(ratio {np.exp(vals[t]):.4g} ~ {k}{'' if sign > 0 else ' inverse'}); "
-                                    "earlier prices rescaled to the later basis")
+        q.splits_repaired.append(
+            {"date": _d(date), "factor": float(k) ** sign, "observed_ratio": float(np.exp(vals[t]))}
+        )
+        _warn(
+            SplitRepairedWarning,
+            f"{ticker}: unadjusted split-like jump on {_d(date)} "
+            f"(ratio {np.exp(vals[t]):.4g} ~ {k}{'' if sign > 0 else ' inverse'}); "
+            "earlier prices rescaled to the later basis",
+        )
         return True
     return False
 
 
-def _exclude_spikes(ticker: str, logp: pd.Series, market: pd.Series, q: TickerQuality,
-                    cfg: CleanConfig) -> pd.Series:
+def _exclude_spikes(
+    ticker: str, logp: pd.Series, market: pd.Series, q: TickerQuality, cfg: CleanConfig
+) -> pd.Series:
     """Set to NaN runs of up to ``max_episode_rows`` rows that jump away and straight back."""
     x = logp.dropna()
     mk = market.reindex(x.index).fillna(0.0).to_numpy()
@@ -393,8 +441,11 @@ def _exclude_spikes(ticker: str, logp: pd.Series, market: pd.Series, q: TickerQu
                     break
                 exit_move = v[e] - v[e + 1] + mk[e + 1]  # level of the run relative to the next row
                 inner = np.abs(np.diff(v[t : e + 1])) if e > t else np.array([0.0])
-                if (np.sign(exit_move) == np.sign(entry) and abs(exit_move) >= cfg.spike_log_move
-                        and inner.max(initial=0.0) < min(abs(entry), abs(exit_move))):
+                if (
+                    np.sign(exit_move) == np.sign(entry)
+                    and abs(exit_move) >= cfg.spike_log_move
+                    and inner.max(initial=0.0) < min(abs(entry), abs(exit_move))
+                ):
                     hit = e
                     break
         if hit is None:
@@ -402,8 +453,10 @@ def _exclude_spikes(ticker: str, logp: pd.Series, market: pd.Series, q: TickerQu
             continue
         drop[t : hit + 1] = True
         a, b = _d(x.index[t]), _d(x.index[hit])
-        reason = (f"spike: moved {np.exp(entry) - 1:+.0%} then back {np.exp(-(v[hit] - v[hit + 1])) - 1:+.0%}"
-                  " with no matching market move")
+        reason = (
+            f"spike: moved {np.exp(entry) - 1:+.0%} then back {np.exp(-(v[hit] - v[hit + 1])) - 1:+.0%}"
+            " with no matching market move"
+        )
         q.ranges_excluded.append({"start": a, "end": b, "reason": reason, "rows": int(hit - t + 1)})
         _warn(ExcludedRangeWarning, f"{ticker}: excluded {a}..{b} ({reason})")
         t = hit + 1
@@ -441,8 +494,9 @@ def _stale_days(close: pd.Series) -> int:
     return int(same.sum())
 
 
-def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
-                universe: Universe | None = None) -> CleanResult:
+def clean_panel(
+    raw: RawPanel, *, config: CleanConfig | None = None, universe: Universe | None = None
+) -> CleanResult:
     """Clean a raw panel into session-aligned prices and log returns.
 
     Parameters
@@ -473,9 +527,12 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
     basic: dict[str, pd.Series] = {}
     for ticker, frame in raw.frames.items():
         inst = uni.instruments.get(ticker)
-        q = TickerQuality(ticker=ticker, name=uni.name(ticker),
-                          kind="crypto" if uni.is_crypto(ticker) else "equity",
-                          source_meta=dict(raw.meta.get(ticker, {})))
+        q = TickerQuality(
+            ticker=ticker,
+            name=uni.name(ticker),
+            kind="crypto" if uni.is_crypto(ticker) else "equity",
+            source_meta=dict(raw.meta.get(ticker, {})),
+        )
         if inst is None:
             q.coverage_note = "not in the study universe (classified by ticker suffix)"
         s = frame if cfg.start is None else frame.loc[frame.index >= cfg.start]
@@ -492,8 +549,11 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
             cleaned[ticker] = close
             continue
         # Crypto has no session-based peer move; equities use the median of the other equities.
-        market_t = (pd.Series(dtype=float) if uni.is_crypto(ticker)
-                    else _market_move(basic, [t for t in equity if t != ticker]))
+        market_t = (
+            pd.Series(dtype=float)
+            if uni.is_crypto(ticker)
+            else _market_move(basic, [t for t in equity if t != ticker])
+        )
         cleaned[ticker] = _repair_jumps(ticker, close, market_t, q, cfg)
         low = _low_series(raw.frames[ticker], q.column_used)
         if low is not None:
@@ -509,14 +569,17 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
     data_hi = max(s.index.max() for s in nonempty.values())
     sess = xnys_sessions(lo, min(hi, data_hi))
     if len(sess) == 0:
-        raise ConfigError(f"no US equity session between {pd.Timestamp(lo).date()} and {pd.Timestamp(hi).date()}")
+        raise ConfigError(
+            f"no US equity session between {pd.Timestamp(lo).date()} and {pd.Timestamp(hi).date()}"
+        )
 
     prices = pd.DataFrame(index=sess, columns=list(cleaned), dtype=float)
-    for t, s in cleaned.items():
-        prices[t] = s.reindex(sess)
+    for t, series in cleaned.items():
+        prices[t] = series.reindex(sess)
     prices.index.name = "Date"
-    returns = np.log(prices).diff().iloc[1:]
-    lows = pd.DataFrame({t: s.reindex(sess) for t, s in lows_clean.items()}, index=sess)
+    log_prices = pd.DataFrame(np.log(prices.to_numpy()), index=prices.index, columns=prices.columns)
+    returns = log_prices.diff().iloc[1:]
+    lows = pd.DataFrame({t: low.reindex(sess) for t, low in lows_clean.items()}, index=sess)
     crypto_cols = [t for t in cleaned if uni.is_crypto(t)]
     if crypto_cols:
         days = pd.date_range(lo, min(hi, data_hi), freq="D", name="Date")
@@ -524,14 +587,17 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
     else:
         crypto_daily = pd.DataFrame(index=pd.DatetimeIndex([], name="Date"))
 
-    for t, s in cleaned.items():
+    for t, series in cleaned.items():
         q = quality[t]
-        q.rows_clean = int(s.notna().sum())
-        valid = s.dropna()
+        q.rows_clean = int(series.notna().sum())
+        valid = series.dropna()
         if len(valid):
             q.first_date, q.last_date = _d(valid.index.min()), _d(valid.index.max())
-            own = xnys_sessions(valid.index.min(), valid.index.max()) if not uni.is_crypto(t) else \
-                pd.date_range(valid.index.min(), valid.index.max(), freq="D")
+            own = (
+                xnys_sessions(valid.index.min(), valid.index.max())
+                if not uni.is_crypto(t)
+                else pd.date_range(valid.index.min(), valid.index.max(), freq="D")
+            )
             miss = own.difference(pd.DatetimeIndex(valid.index))
             q.missing_sessions = len(miss)
             q.missing_session_dates = [_d(x) for x in miss]
@@ -540,11 +606,13 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
                 runs = np.split(pos, np.where(np.diff(pos) != 1)[0] + 1)
                 q.longest_gap_sessions = max(len(r) for r in runs)
             if cfg.start is not None and valid.index.min() > sess[0] and not q.prelisting_dropped:
-                q.coverage_note = (q.coverage_note + "; " if q.coverage_note else "") + \
-                    f"coverage starts {q.first_date}, after the study start {sess[0].date()}"
+                q.coverage_note = (
+                    q.coverage_note + "; " if q.coverage_note else ""
+                ) + f"coverage starts {q.first_date}, after the study start {sess[0].date()}"
             if valid.index.max() < sess[-1]:
-                q.coverage_note = (q.coverage_note + "; " if q.coverage_note else "") + \
-                    f"coverage ends {q.last_date}, before the panel end {sess[-1].date()}"
+                q.coverage_note = (
+                    q.coverage_note + "; " if q.coverage_note else ""
+                ) + f"coverage ends {q.last_date}, before the panel end {sess[-1].date()}"
         else:
             q.coverage_note = "no valid prices in the window"
         q.nan_in_panel = int(prices[t].isna().sum())
@@ -567,8 +635,9 @@ def clean_panel(raw: RawPanel, *, config: CleanConfig | None = None,
             "max_episode_rows": cfg.max_episode_rows,
         },
     }
-    return CleanResult(prices=prices, returns=returns, crypto_daily=crypto_daily, quality=quality,
-                       summary=summary, lows=lows)
+    return CleanResult(
+        prices=prices, returns=returns, crypto_daily=crypto_daily, quality=quality, summary=summary, lows=lows
+    )
 
 
 # --------------------------------------------------------------------------- outputs
@@ -604,15 +673,24 @@ def quality_table(result: CleanResult) -> pd.DataFrame:
     """One row per ticker: coverage and counts of every finding (the report's summary table)."""
     rows = []
     for t, q in result.quality.items():
-        rows.append({
-            "ticker": t, "name": q.name, "first": q.first_date, "last": q.last_date, "rows": q.rows_clean,
-            "missing sessions": q.missing_sessions, "duplicates": len(q.duplicates),
-            "pre-listing dropped": q.prelisting_dropped,
-            "splits/basis repaired": len(q.splits_repaired) + len(q.basis_repaired),
-            "ranges excluded": len(q.ranges_excluded), "partial rows": len(q.partial_rows_dropped),
-            "large moves kept": len(q.large_moves_kept), "stale days": q.stale_days,
-            "NaN in panel": q.nan_in_panel,
-        })
+        rows.append(
+            {
+                "ticker": t,
+                "name": q.name,
+                "first": q.first_date,
+                "last": q.last_date,
+                "rows": q.rows_clean,
+                "missing sessions": q.missing_sessions,
+                "duplicates": len(q.duplicates),
+                "pre-listing dropped": q.prelisting_dropped,
+                "splits/basis repaired": len(q.splits_repaired) + len(q.basis_repaired),
+                "ranges excluded": len(q.ranges_excluded),
+                "partial rows": len(q.partial_rows_dropped),
+                "large moves kept": len(q.large_moves_kept),
+                "stale days": q.stale_days,
+                "NaN in panel": q.nan_in_panel,
+            }
+        )
     return pd.DataFrame(rows).set_index("ticker")
 
 
@@ -638,8 +716,10 @@ def render_quality_markdown(result: CleanResult) -> str:
         lines.append(f"### {t} ({q.name})")
         lines += [f"- {i}" for i in issues] if issues else ["- no issues found"]
         if q.source_meta.get("file"):
-            lines.append(f"- file: `{Path(str(q.source_meta['file'])).name}` (header `{q.source_meta.get('header')}`, "
-                         f"close column `{q.column_used}`)")
+            lines.append(
+                f"- file: `{Path(str(q.source_meta['file'])).name}` (header `{q.source_meta.get('header')}`, "
+                f"close column `{q.column_used}`)"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -662,8 +742,9 @@ def write_outputs(result: CleanResult, data_dir: Path | None = None) -> dict[str
     _atomic_parquet(result.returns, paths["returns"])
     _atomic_parquet(result.crypto_daily, paths["crypto_daily"])
     _atomic_parquet(result.lows, paths["lows"])
-    _atomic_write_bytes(paths["quality_json"],
-                        json.dumps(result.quality_dict(), indent=2, default=str).encode("utf-8"))
+    _atomic_write_bytes(
+        paths["quality_json"], json.dumps(result.quality_dict(), indent=2, default=str).encode("utf-8")
+    )
     _atomic_write_bytes(paths["quality_md"], render_quality_markdown(result).encode("utf-8"))
     return paths
 
@@ -684,10 +765,13 @@ def read_processed(data_dir: Path | None = None) -> CleanResult:
         lows = pd.read_parquet(out / "lows.parquet")
         q = json.loads((out / "quality.json").read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise DataQualityError(f"processed data missing: {exc.filename}; run `python -m analysis clean`") from exc
+        raise DataQualityError(
+            f"processed data missing: {exc.filename}; run `python -m analysis clean`"
+        ) from exc
     quality = {}
     for t, d in q["tickers"].items():
         d = {k: v for k, v in d.items() if k != "issues"}
         quality[t] = TickerQuality(**d)
-    return CleanResult(prices=prices, returns=returns, crypto_daily=crypto, quality=quality, summary=q["summary"],
-                       lows=lows)
+    return CleanResult(
+        prices=prices, returns=returns, crypto_daily=crypto, quality=quality, summary=q["summary"], lows=lows
+    )

@@ -27,7 +27,7 @@ from .errors import (
 from .sources import SOURCES, load_raw, parse_date_range
 from .universe import load_universe, validate_tickers
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 EXIT_BAD_INPUT = 2
 EXIT_FETCH = 3
@@ -39,14 +39,22 @@ PROGRESS_MIN_TICKERS = 5
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", default="auto", help=f"data source: {', '.join(SOURCES)} (default auto)")
-    p.add_argument("--snapshot-dir", type=Path, default=None,
-                   help="directory of per-ticker CSV files (default: $MARKET_DATA_DIR)")
-    p.add_argument("--tickers", default=None,
-                   help="comma- or space-separated tickers (default: the whole universe)")
+    p.add_argument(
+        "--snapshot-dir",
+        type=Path,
+        default=None,
+        help="directory of per-ticker CSV files (default: $MARKET_DATA_DIR)",
+    )
+    p.add_argument(
+        "--tickers", default=None, help="comma- or space-separated tickers (default: the whole universe)"
+    )
     p.add_argument("--start", default=DEFAULT_START, help=f"first date, YYYY-MM-DD (default {DEFAULT_START})")
     p.add_argument("--data-dir", type=Path, default=None, help="data directory (default: the repo's data/)")
-    p.add_argument("--strict", action="store_true",
-                   help="never fall back to cached, snapshot or synthetic data; any failed ticker is an error")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="never fall back to cached, snapshot or synthetic data; any failed ticker is an error",
+    )
     p.add_argument("--seed", type=int, default=None, help="seed of the synthetic source")
     p.add_argument("--quiet", action="store_true", help="do not print data-quality warnings")
 
@@ -55,15 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs and tests)."""
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_ in (("fetch", "download (or read) raw prices into the cache"),
-                        ("clean", "clean and align prices into data/processed/")):
+    for name, help_ in (
+        ("fetch", "download (or read) raw prices into the cache"),
+        ("clean", "clean and align prices into data/processed/"),
+    ):
         p = sub.add_parser(name, help=help_)
         _common(p)
         p.add_argument("--end", default=None, help="last date, YYYY-MM-DD (default today)")
     p = sub.add_parser("report", help="run every notebook with papermill into reports/<as-of>/")
     _common(p)
-    p.add_argument("--as-of", default=DEFAULT_AS_OF, help=f"as-of date of the study (default {DEFAULT_AS_OF})")
-    p.add_argument("--end", default=None, help="last data date (default: as-of + the claims' sensitivity days)")
+    p.add_argument(
+        "--as-of", default=DEFAULT_AS_OF, help=f"as-of date of the study (default {DEFAULT_AS_OF})"
+    )
+    p.add_argument(
+        "--end", default=None, help="last data date (default: as-of + the claims' sensitivity days)"
+    )
     p.add_argument("--out", type=Path, default=None, help="output directory (default reports/<as-of>/)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
     p = sub.add_parser("golden", help="regenerate the nbval golden notebooks (synthetic source)")
@@ -81,8 +95,17 @@ def _load(args: argparse.Namespace, start: pd.Timestamp, end: pd.Timestamp):  # 
     tickers = _tickers(args.tickers)
     if args.snapshot_dir is not None and not args.snapshot_dir.is_dir():
         raise ConfigError(f"snapshot directory not found: {args.snapshot_dir}")
-    return load_raw(args.source, tickers, start, end, snapshot_dir=args.snapshot_dir, data_dir=args.data_dir,
-                    strict=args.strict, seed=args.seed, progress=len(tickers) >= PROGRESS_MIN_TICKERS)
+    return load_raw(
+        args.source,
+        tickers,
+        start,
+        end,
+        snapshot_dir=args.snapshot_dir,
+        data_dir=args.data_dir,
+        strict=args.strict,
+        seed=args.seed,
+        progress=len(tickers) >= PROGRESS_MIN_TICKERS,
+    )
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
@@ -104,8 +127,10 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     result = clean_panel(panel, config=CleanConfig(start=start, end=end))
     paths = write_outputs(result, args.data_dir)
     s = result.summary
-    print(f"cleaned {len(s['tickers'])} tickers, {s['start']} .. {s['end']} ({s['sessions']} sessions), "
-          f"source {s['source']}{' (SYNTHETIC DEMO DATA)' if result.synthetic else ''}")
+    print(
+        f"cleaned {len(s['tickers'])} tickers, {s['start']} .. {s['end']} ({s['sessions']} sessions), "
+        f"source {s['source']}{' (SYNTHETIC DEMO DATA)' if result.synthetic else ''}"
+    )
     for name, p in paths.items():
         print(f"  {name:<13} {p}")
     return 0
@@ -115,9 +140,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import ReportOptions, run_report
 
     opts = ReportOptions(
-        as_of=args.as_of, start=args.start, end=args.end, source=args.source, snapshot_dir=args.snapshot_dir,
-        data_dir=args.data_dir, tickers=_tickers(args.tickers) if args.tickers else None, strict=args.strict,
-        seed=args.seed, out=args.out, jobs=args.jobs,
+        as_of=args.as_of,
+        start=args.start,
+        end=args.end,
+        source=args.source,
+        snapshot_dir=args.snapshot_dir,
+        data_dir=args.data_dir,
+        tickers=_tickers(args.tickers) if args.tickers else None,
+        strict=args.strict,
+        seed=args.seed,
+        out=args.out,
+        jobs=args.jobs,
     )
     out = run_report(opts)
     print(f"report complete: {out / 'index.html'}")
@@ -139,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("ignore", DataQualityWarning)
     else:
         warnings.simplefilter("always", DataQualityWarning)
-        warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"  # type: ignore[assignment]
+        warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
     commands = {"fetch": _cmd_fetch, "clean": _cmd_clean, "report": _cmd_report, "golden": _cmd_golden}
     try:
         return commands[args.command](args)

@@ -12,19 +12,19 @@ import os
 from pathlib import Path
 
 __all__ = [
-    "PROJECT_ROOT",
-    "DATA_DIR",
-    "REPORTS_DIR",
-    "NOTEBOOKS_DIR",
-    "EVENTS_CSV",
-    "MARKET_DATA_ENV",
-    "TRADING_DAYS_PER_YEAR",
     "CALENDAR_DAYS_PER_YEAR",
-    "EXCHANGE_CALENDAR",
-    "DEFAULT_START",
+    "DATA_DIR",
     "DEFAULT_AS_OF",
-    "raw_dir",
+    "DEFAULT_START",
+    "EVENTS_CSV",
+    "EXCHANGE_CALENDAR",
+    "MARKET_DATA_ENV",
+    "NOTEBOOKS_DIR",
+    "PROJECT_ROOT",
+    "REPORTS_DIR",
+    "TRADING_DAYS_PER_YEAR",
     "processed_dir",
+    "raw_dir",
     "snapshot_dir_from_env",
 ]
 

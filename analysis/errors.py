@@ -9,17 +9,17 @@ from __future__ import annotations
 
 __all__ = [
     "AnalysisError",
+    "CacheError",
     "ConfigError",
     "DataFetchError",
     "DataQualityError",
-    "CacheError",
-    "ReportError",
     "DataQualityWarning",
-    "PreListingWarning",
-    "SplitRepairedWarning",
     "ExcludedRangeWarning",
-    "SyntheticDataWarning",
+    "PreListingWarning",
+    "ReportError",
     "ShortSampleWarning",
+    "SplitRepairedWarning",
+    "SyntheticDataWarning",
 ]
 
 

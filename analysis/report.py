@@ -43,14 +43,14 @@ from .study import DEFAULT_LOOKAHEAD_DAYS, SYNTHETIC_BANNER, to_jsonable
 from .universe import load_universe
 
 __all__ = [
-    "NOTEBOOKS",
-    "ReportOptions",
-    "NotebookRun",
-    "run_report",
-    "execute_notebooks",
-    "regenerate_golden",
     "GOLDEN_DIR",
     "GOLDEN_SEED",
+    "NOTEBOOKS",
+    "NotebookRun",
+    "ReportOptions",
+    "execute_notebooks",
+    "regenerate_golden",
+    "run_report",
 ]
 
 #: The study notebooks, in pipeline order.
@@ -129,25 +129,38 @@ def _execute_one(name: str, out_dir: Path, parameters: dict[str, Any]) -> Notebo
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             pm.execute_notebook(
-                str(src), str(dst), parameters=parameters, kernel_name=KERNEL_NAME, cwd=str(out_dir),
-                progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT_S,
+                str(src),
+                str(dst),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                cwd=str(out_dir),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=CELL_TIMEOUT_S,
             )
     except PapermillExecutionError as exc:
-        return NotebookRun(name, dst, time.perf_counter() - t0,
-                           error=f"{exc.ename}: {exc.evalue}", cell=int(exc.exec_count or exc.cell_index))
-    except Exception as exc:  # noqa: BLE001 - kernel died / nbclient errors: reported by name, never hidden
+        return NotebookRun(
+            name,
+            dst,
+            time.perf_counter() - t0,
+            error=f"{exc.ename}: {exc.evalue}",
+            cell=int(exc.exec_count or exc.cell_index),
+        )
+    except Exception as exc:
         return NotebookRun(name, dst, time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
     run = NotebookRun(name, dst, time.perf_counter() - t0)
     run.timings = _cell_timings(dst)
     return run
 
 
-def execute_notebooks(names: tuple[str, ...], out_dir: Path, parameters: dict[str, Any], *,
-                      jobs: int = 2) -> list[NotebookRun]:
+def execute_notebooks(
+    names: tuple[str, ...], out_dir: Path, parameters: dict[str, Any], *, jobs: int = 2
+) -> list[NotebookRun]:
     """Execute notebooks with papermill into ``out_dir`` (in parallel), returning each outcome.
 
     ``parameters`` may contain ``{name}`` placeholders (e.g. ``results/{name}.json``).
     """
+
     def params_for(name: str) -> dict[str, Any]:
         return {k: (v.format(name=name) if isinstance(v, str) else v) for k, v in parameters.items()}
 
@@ -160,8 +173,8 @@ def _to_html(nb_path: Path) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(nb_path), as_version=4)
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    nb = nbformat.read(str(nb_path), as_version=4)  # type: ignore[no-untyped-call]
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)  # type: ignore[no-untyped-call]
     out = nb_path.with_suffix(".html")
     out.write_text(body, encoding="utf-8")
     return out
@@ -174,11 +187,19 @@ def _fmt(v: Any) -> str:
 
 
 def _index_html(meta: dict[str, Any], metrics: dict[str, Any], runs: list[NotebookRun]) -> str:
-    banner = (f'<div class="banner">{SYNTHETIC_BANNER}: this run used the synthetic source; numbers illustrate '
-              "the method only.</div>") if meta["synthetic"] else ""
+    banner = (
+        (
+            f'<div class="banner">{SYNTHETIC_BANNER}: this run used the synthetic source; numbers illustrate '
+            "the method only.</div>"
+        )
+        if meta["synthetic"]
+        else ""
+    )
     rows = "".join(
         f'<tr><td><a href="{r.name}.html">{r.name}</a></td><td><a href="{r.name}.ipynb">ipynb</a></td>'
-        f"<td>{r.seconds:.1f} s</td></tr>" for r in runs)
+        f"<td>{r.seconds:.1f} s</td></tr>"
+        for r in runs
+    )
     heads = []
     for nb, res in metrics.get("notebooks", {}).items():
         for k, v in (res.get("headline") or {}).items():
@@ -188,26 +209,28 @@ def _index_html(meta: dict[str, Any], metrics: dict[str, Any], runs: list[Notebo
         f"<tr><td>{html.escape(str(c.get('claim')))}</td><td>{html.escape(str(c.get('article_text')))}</td>"
         f"<td>{html.escape(str(c.get('measured_text')))}</td><td>{html.escape(str(c.get('window')))}</td>"
         f"<td class='v-{str(c.get('verdict', '')).split()[0]}'>{html.escape(str(c.get('verdict')))}</td></tr>"
-        for c in claims)
+        for c in claims
+    )
     figs = "".join(f'<li><a href="figures/{p}">{p}</a></li>' for p in meta.get("figures", []))
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Study report as of {meta['as_of']}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Study report as of {meta["as_of"]}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px solid #ccc; padding: 4px 8px; }}
 th {{ background: #f3f3f3; }} .banner {{ background: #b00020; color: white; padding: 12px; font-weight: bold;
 font-size: 1.2em; }} .v-supported {{ color: #0a7d27; }} .v-not {{ color: #b00020; }}
 </style></head><body>
 {banner}
-<h1>Crypto, tech and the AI-pivot miners &mdash; report as of {meta['as_of']}</h1>
-<p>Source: <b>{html.escape(meta['source'])}</b>; panel {meta['panel_start']} .. {meta['panel_end']}
-({meta['sessions']} sessions, {meta['n_tickers']} tickers); generated {meta['generated_at']} by analysis
-{meta['package_version']}. Data quality: <a href="data/processed/quality.md">quality.md</a>.
+<h1>Crypto, tech and the AI-pivot miners &mdash; report as of {meta["as_of"]}</h1>
+<p>Source: <b>{html.escape(meta["source"])}</b>; panel {meta["panel_start"]} .. {meta["panel_end"]}
+({meta["sessions"]} sessions, {meta["n_tickers"]} tickers); generated {meta["generated_at"]} by analysis
+{meta["package_version"]}. Data quality: <a href="data/processed/quality.md">quality.md</a>.
 All numbers are computed from the data of this run; see <a href="metrics.json">metrics.json</a>.</p>
 <h2>Article claims</h2>
 <table><tr><th>claim</th><th>article</th><th>measured</th><th>window</th><th>verdict</th></tr>{claim_rows}</table>
 <h2>Headline numbers</h2>
-<table><tr><th>notebook</th><th>metric</th><th>value</th></tr>{''.join(heads)}</table>
+<table><tr><th>notebook</th><th>metric</th><th>value</th></tr>{"".join(heads)}</table>
 <h2>Notebooks</h2>
 <table><tr><th>notebook (HTML)</th><th>executed</th><th>run time</th></tr>{rows}</table>
 <h2>Figures</h2><ul>{figs}</ul>
@@ -249,24 +272,42 @@ def run_report(opts: ReportOptions) -> Path:
     tickers = uni.select(opts.tickers)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        raw = load_raw(opts.source, tickers, start, end, snapshot_dir=opts.snapshot_dir, data_dir=opts.data_dir,
-                       strict=opts.strict, seed=opts.seed, progress=sys.stderr.isatty())
+        raw = load_raw(
+            opts.source,
+            tickers,
+            start,
+            end,
+            snapshot_dir=opts.snapshot_dir,
+            data_dir=opts.data_dir,
+            strict=opts.strict,
+            seed=opts.seed,
+            progress=sys.stderr.isatty(),
+        )
         cleaned = clean_panel(raw, config=CleanConfig(start=start, end=end), universe=uni)
     write_outputs(cleaned, staging / "data")
     t_data = time.perf_counter() - t0
 
     params: dict[str, Any] = {
-        "as_of": str(as_of.date()), "start": str(start.date()), "end": str(end.date()),
-        "source": cleaned.summary["source"], "panel_dir": "data", "results_path": "results/{name}.json",
-        "figures_dir": "figures", "tickers": tickers,
+        "as_of": str(as_of.date()),
+        "start": str(start.date()),
+        "end": str(end.date()),
+        "source": cleaned.summary["source"],
+        "panel_dir": "data",
+        "results_path": "results/{name}.json",
+        "figures_dir": "figures",
+        "tickers": tickers,
     }
     runs = execute_notebooks(opts.notebooks, staging, params, jobs=opts.jobs)
     failed = [r for r in runs if r.error]
     status: dict[str, Any] = {
-        "complete": not failed, "as_of": str(as_of.date()), "source": cleaned.summary["source"],
+        "complete": not failed,
+        "as_of": str(as_of.date()),
+        "source": cleaned.summary["source"],
         "synthetic": cleaned.synthetic,
-        "notebooks": {r.name: {"seconds": round(r.seconds, 2), "error": r.error, "cell": r.cell, **r.timings}
-                      for r in runs},
+        "notebooks": {
+            r.name: {"seconds": round(r.seconds, 2), "error": r.error, "cell": r.cell, **r.timings}
+            for r in runs
+        },
         "data_seconds": round(t_data, 2),
     }
     if failed:
@@ -274,9 +315,13 @@ def run_report(opts: ReportOptions) -> Path:
         dead = out.parent / f"{out.name}.failed"
         shutil.rmtree(dead, ignore_errors=True)
         os.replace(staging, dead)
-        detail = "; ".join(f"{r.name}.ipynb cell {r.cell if r.cell is not None else '?'}: {r.error}" for r in failed)
-        raise ReportError(f"report as of {as_of.date()} failed ({detail}); partial output in {dead}, "
-                          f"not published as complete")
+        detail = "; ".join(
+            f"{r.name}.ipynb cell {r.cell if r.cell is not None else '?'}: {r.error}" for r in failed
+        )
+        raise ReportError(
+            f"report as of {as_of.date()} failed ({detail}); partial output in {dead}, "
+            f"not published as complete"
+        )
 
     for r in runs:
         _to_html(r.output)
@@ -286,14 +331,22 @@ def run_report(opts: ReportOptions) -> Path:
         if not p.is_file():
             raise ReportError(f"{r.name}.ipynb did not record its results ({p.name} missing)")
         results[r.name] = json.loads(p.read_text(encoding="utf-8"))
-    figures = sorted(p.name for p in (staging / "figures").glob("*.png")) if (staging / "figures").is_dir() else []
+    figures = (
+        sorted(p.name for p in (staging / "figures").glob("*.png")) if (staging / "figures").is_dir() else []
+    )
     meta = {
-        "as_of": str(as_of.date()), "source": cleaned.summary["source"], "synthetic": cleaned.synthetic,
-        "panel_start": cleaned.summary["start"], "panel_end": cleaned.summary["end"],
-        "sessions": cleaned.summary["sessions"], "n_tickers": len(cleaned.summary["tickers"]),
+        "as_of": str(as_of.date()),
+        "source": cleaned.summary["source"],
+        "synthetic": cleaned.synthetic,
+        "panel_start": cleaned.summary["start"],
+        "panel_end": cleaned.summary["end"],
+        "sessions": cleaned.summary["sessions"],
+        "n_tickers": len(cleaned.summary["tickers"]),
         "failed_tickers": cleaned.summary["failed_tickers"],
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "package_version": __version__,
-        "figures": figures, "parameters": params,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "figures": figures,
+        "parameters": params,
     }
     metrics = {"run": meta, "notebooks": results}
     _write_json(staging / "metrics.json", metrics)
@@ -320,8 +373,13 @@ def regenerate_golden(out: Path | None = None) -> Path:
     """
     target = out or GOLDEN_DIR
     target.mkdir(parents=True, exist_ok=True)
-    params: dict[str, Any] = {"source": "synthetic", "seed": GOLDEN_SEED, "panel_dir": None,
-                              "results_path": None, "figures_dir": None}
+    params: dict[str, Any] = {
+        "source": "synthetic",
+        "seed": GOLDEN_SEED,
+        "panel_dir": None,
+        "results_path": None,
+        "figures_dir": None,
+    }
     runs = execute_notebooks(NOTEBOOKS, target, params, jobs=2)
     bad = [r for r in runs if r.error]
     if bad:

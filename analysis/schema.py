@@ -25,10 +25,10 @@ import pandas as pd
 from .errors import DataQualityError
 
 __all__ = [
-    "OHLCV_COLUMNS",
     "INDEX_NAME",
-    "RawPanel",
+    "OHLCV_COLUMNS",
     "PriceSource",
+    "RawPanel",
     "normalize_raw_frame",
 ]
 
@@ -110,10 +110,11 @@ def normalize_raw_frame(df: pd.DataFrame, *, ticker: str, origin: str) -> pd.Dat
     if idx.tz is not None:
         idx = idx.tz_localize(None)
     if idx.hasnans:
-        bad = int(idx.isna().sum())
+        bad = int(np.asarray(idx.isna()).sum())
         raise DataQualityError(f"{ticker}: {bad} rows with a missing date in {origin}")
     out.index = idx.normalize()
     out.index.name = INDEX_NAME
     out = out.apply(pd.to_numeric, errors="coerce").astype(np.float64)
     out.columns.name = None
-    return out.sort_index(kind="stable")
+    result: pd.DataFrame = out.sort_index(kind="stable")
+    return result

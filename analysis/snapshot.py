@@ -21,7 +21,7 @@ from .errors import ConfigError, DataFetchError, DataQualityError
 from .schema import RawPanel, normalize_raw_frame
 from .universe import ticker_to_filename, validate_ticker
 
-__all__ = ["SnapshotSource", "Vintage", "load_vintages", "read_price_csv", "find_ticker_file"]
+__all__ = ["SnapshotSource", "Vintage", "find_ticker_file", "load_vintages", "read_price_csv"]
 
 #: Capture times of known snapshot files, keyed by content hash.
 VINTAGES_CSV = DATA_DIR / "snapshot_vintages.csv"
@@ -155,13 +155,15 @@ class SnapshotSource:
                 "header": variant,
                 "file_first_date": str(df.index.min().date()),
                 "file_last_date": str(df.index.max().date()),
-                "captured_at": None if vintage is None or vintage.captured_at is None
+                "captured_at": None
+                if vintage is None or vintage.captured_at is None
                 else vintage.captured_at.isoformat(),
                 "vintage_known": vintage is not None,
                 "provenance_note": "" if vintage is None else vintage.note,
             }
         if not frames:
             detail = "; ".join(f"{t}: {why}" for t, why in failed.items())
-            raise DataFetchError(f"snapshot {self.directory}: no requested ticker could be read ({detail})",
-                                 failed)
+            raise DataFetchError(
+                f"snapshot {self.directory}: no requested ticker could be read ({detail})", failed
+            )
         return RawPanel(frames=frames, source=self.name, meta=meta, failed=failed)

@@ -21,7 +21,7 @@ from .config import raw_dir, snapshot_dir_from_env
 from .errors import CacheError, ConfigError, DataFetchError, SyntheticDataWarning
 from .schema import RawPanel
 
-__all__ = ["SourceName", "SOURCES", "load_raw", "parse_date_range"]
+__all__ = ["SOURCES", "SourceName", "load_raw", "parse_date_range"]
 
 SourceName = Literal["auto", "yahoo", "snapshot", "synthetic"]
 SOURCES: tuple[str, ...] = get_args(SourceName)
@@ -68,7 +68,9 @@ def _snapshot(directory: Path | None, tickers: list[str], start: pd.Timestamp, e
 
     d = directory or snapshot_dir_from_env()
     if d is None:
-        raise ConfigError("source 'snapshot' needs --snapshot-dir DIR or the MARKET_DATA_DIR environment variable")
+        raise ConfigError(
+            "source 'snapshot' needs --snapshot-dir DIR or the MARKET_DATA_DIR environment variable"
+        )
     return SnapshotSource(d).load(tickers, start, end)
 
 
@@ -79,7 +81,9 @@ def _synthetic(tickers: list[str], start: pd.Timestamp, end: pd.Timestamp, seed:
     return SyntheticSource(cfg).load(tickers, start, end)
 
 
-def _from_cache(data_dir: Path | None, tickers: list[str], start: pd.Timestamp, end: pd.Timestamp) -> RawPanel:
+def _from_cache(
+    data_dir: Path | None, tickers: list[str], start: pd.Timestamp, end: pd.Timestamp
+) -> RawPanel:
     """Whatever the cache holds for the request (may be partial); empty panel if nothing."""
     from .cache import RawCache
 
@@ -141,8 +145,16 @@ def load_raw(
     elif source == "yahoo":
         panel = _yahoo(tickers, start, end, data_dir, progress)
     else:
-        panel = _auto(tickers, start, end, snapshot_dir=snapshot_dir, data_dir=data_dir, strict=strict,
-                      seed=seed, progress=progress)
+        panel = _auto(
+            tickers,
+            start,
+            end,
+            snapshot_dir=snapshot_dir,
+            data_dir=data_dir,
+            strict=strict,
+            seed=seed,
+            progress=progress,
+        )
     if strict and panel.failed:
         detail = "; ".join(f"{t}: {why}" for t, why in panel.failed.items())
         raise DataFetchError(f"--strict: {len(panel.failed)} ticker(s) failed: {detail}", panel.failed)
@@ -151,16 +163,26 @@ def load_raw(
     return panel
 
 
-def _yahoo(tickers: list[str], start: pd.Timestamp, end: pd.Timestamp, data_dir: Path | None,
-           progress: bool | None) -> RawPanel:
+def _yahoo(
+    tickers: list[str], start: pd.Timestamp, end: pd.Timestamp, data_dir: Path | None, progress: bool | None
+) -> RawPanel:
     from .cache import RawCache
     from .fetch import YahooSource
 
     return YahooSource(RawCache(raw_dir(data_dir)), progress=progress).load(tickers, start, end)
 
 
-def _auto(tickers: list[str], start: pd.Timestamp, end: pd.Timestamp, *, snapshot_dir: Path | None,
-          data_dir: Path | None, strict: bool, seed: int | None, progress: bool | None) -> RawPanel:
+def _auto(
+    tickers: list[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    snapshot_dir: Path | None,
+    data_dir: Path | None,
+    strict: bool,
+    seed: int | None,
+    progress: bool | None,
+) -> RawPanel:
     try:
         return _yahoo(tickers, start, end, data_dir, progress)
     except DataFetchError as exc:
@@ -169,14 +191,23 @@ def _auto(tickers: list[str], start: pd.Timestamp, end: pd.Timestamp, *, snapsho
         reason = summarise_failures(exc)
     cached = _from_cache(data_dir, tickers, start, end)
     if cached.frames:
-        warnings.warn(f"live Yahoo fetch failed ({reason}); using cached data for "
-                      f"{', '.join(cached.frames)}", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"live Yahoo fetch failed ({reason}); using cached data for {', '.join(cached.frames)}",
+            UserWarning,
+            stacklevel=3,
+        )
         return cached
     if snapshot_dir is not None or snapshot_dir_from_env() is not None:
-        warnings.warn(f"live Yahoo fetch failed and no cache exists ({reason}); using the snapshot directory",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"live Yahoo fetch failed and no cache exists ({reason}); using the snapshot directory",
+            UserWarning,
+            stacklevel=3,
+        )
         return _snapshot(snapshot_dir, tickers, start, end)
-    warnings.warn(f"live Yahoo fetch failed and no cache exists ({reason}); FALLING BACK TO SYNTHETIC DEMO DATA. "
-                  "Every artefact of this run is labelled synthetic. Use --strict to fail instead.",
-                  SyntheticDataWarning, stacklevel=3)
+    warnings.warn(
+        f"live Yahoo fetch failed and no cache exists ({reason}); FALLING BACK TO SYNTHETIC DEMO DATA. "
+        "Every artefact of this run is labelled synthetic. Use --strict to fail instead.",
+        SyntheticDataWarning,
+        stacklevel=3,
+    )
     return _synthetic(tickers, start, end, seed)

@@ -26,11 +26,11 @@ from .sources import load_raw, parse_date_range
 from .universe import Universe, load_universe
 
 __all__ = [
+    "SYNTHETIC_BANNER",
     "StudyPanel",
     "load_study_panel",
     "record_results",
     "require_tickers",
-    "SYNTHETIC_BANNER",
     "to_jsonable",
 ]
 
@@ -60,20 +60,26 @@ class StudyPanel:
     @property
     def figure_note(self) -> str:
         """Source note for figures: provenance, calendar and as-of date."""
-        return (f"Source: {self.source_label}; daily closes on XNYS sessions (crypto compounded over "
-                f"weekends); as of {self.as_of.date()}")
+        return (
+            f"Source: {self.source_label}; daily closes on XNYS sessions (crypto compounded over "
+            f"weekends); as of {self.as_of.date()}"
+        )
 
     def header_markdown(self) -> str:
         """Markdown header for a notebook: data provenance and a synthetic banner if needed."""
         s = self.clean.summary
-        text = (f"**Data:** source `{s['source']}`, panel {s['start']} .. {s['end']} "
-                f"({s['sessions']} sessions, {len(s['tickers'])} tickers); as of **{self.as_of.date()}**.")
+        text = (
+            f"**Data:** source `{s['source']}`, panel {s['start']} .. {s['end']} "
+            f"({s['sessions']} sessions, {len(s['tickers'])} tickers); as of **{self.as_of.date()}**."
+        )
         if s.get("failed_tickers"):
             text += " Failed tickers: " + ", ".join(f"`{t}`" for t in s["failed_tickers"]) + "."
         if self.synthetic:
-            text = (f"<div style='background:#b00020;color:white;padding:10px;font-weight:bold'>"
-                    f"{SYNTHETIC_BANNER}: every number and figure below illustrates the method only.</div>\n\n"
-                    + text)
+            text = (
+                f"<div style='background:#b00020;color:white;padding:10px;font-weight:bold'>"
+                f"{SYNTHETIC_BANNER}: every number and figure below illustrates the method only.</div>\n\n"
+                + text
+            )
         return text
 
     def returns_to(self, as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
@@ -124,22 +130,43 @@ def load_study_panel(
         if panel_dir:
             res = read_processed(Path(panel_dir))
         else:
-            raw = load_raw(source, uni.select(tickers), start_ts, end_ts,
-                           snapshot_dir=Path(snapshot_dir) if snapshot_dir else None,
-                           data_dir=Path(data_dir) if data_dir else None, strict=strict, seed=seed)
+            raw = load_raw(
+                source,
+                uni.select(tickers),
+                start_ts,
+                end_ts,
+                snapshot_dir=Path(snapshot_dir) if snapshot_dir else None,
+                data_dir=Path(data_dir) if data_dir else None,
+                strict=strict,
+                seed=seed,
+            )
             res = clean_panel(raw, config=CleanConfig(start=start_ts, end=end_ts), universe=uni)
-    if res.prices.empty or as_of_ts < res.prices.index[0] or as_of_ts > res.prices.index[-1] + pd.Timedelta(days=4):
+    if (
+        res.prices.empty
+        or as_of_ts < res.prices.index[0]
+        or as_of_ts > res.prices.index[-1] + pd.Timedelta(days=4)
+    ):
         span = "empty" if res.prices.empty else f"{res.prices.index[0].date()}..{res.prices.index[-1].date()}"
         raise ConfigError(f"as_of {as_of_ts.date()} is outside the data ({span})")
-    return StudyPanel(prices=res.prices, returns=res.returns, crypto_daily=res.crypto_daily, clean=res,
-                      universe=uni, as_of=as_of_ts, synthetic=res.synthetic, source=str(res.summary["source"]))
+    return StudyPanel(
+        prices=res.prices,
+        returns=res.returns,
+        crypto_daily=res.crypto_daily,
+        clean=res,
+        universe=uni,
+        as_of=as_of_ts,
+        synthetic=res.synthetic,
+        source=str(res.summary["source"]),
+    )
 
 
 def require_tickers(panel: StudyPanel, tickers: list[str]) -> list[str]:
     """The subset of ``tickers`` present with data; raises if none is."""
     have = [t for t in tickers if t in panel.returns.columns and panel.returns[t].notna().any()]
     if not have:
-        raise ConfigError(f"none of {tickers} has data in the panel; available: {list(panel.returns.columns)}")
+        raise ConfigError(
+            f"none of {tickers} has data in the panel; available: {list(panel.returns.columns)}"
+        )
     return have
 
 
@@ -176,7 +203,7 @@ def record_results(results: dict[str, Any], path: str | None) -> dict[str, Any]:
 
     ``path=None`` (exploration, nbval) returns the cleaned dict without writing.
     """
-    clean = to_jsonable(results)
+    clean: dict[str, Any] = to_jsonable(results)
     if path:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,9 @@ __all__ = [
     "Instrument",
     "Universe",
     "load_universe",
+    "ticker_to_filename",
     "validate_ticker",
     "validate_tickers",
-    "ticker_to_filename",
 ]
 
 UNIVERSE_TOML = Path(__file__).with_name("universe.toml")

@@ -34,16 +34,23 @@ def bench_report() -> None:
         opts = report.ReportOptions(as_of="2025-12-02", source="synthetic", out=Path(tmp) / "warmup")
         report.run_report(opts)
         t0 = time.perf_counter()
-        out = report.run_report(report.ReportOptions(as_of="2025-12-02", source="synthetic", out=Path(tmp) / "r"))
+        out = report.run_report(
+            report.ReportOptions(as_of="2025-12-02", source="synthetic", out=Path(tmp) / "r")
+        )
         total = time.perf_counter() - t0
         status = json.loads((out / "status.json").read_text())
-    print(f"warm synthetic report: {total:6.2f} s  (target <= {REPORT_TARGET_S:.0f} s: "
-          f"{'OK' if total <= REPORT_TARGET_S else 'OVER'}); data load+clean {status['data_seconds']:.2f} s")
+    print(
+        f"warm synthetic report: {total:6.2f} s  (target <= {REPORT_TARGET_S:.0f} s: "
+        f"{'OK' if total <= REPORT_TARGET_S else 'OVER'}); data load+clean {status['data_seconds']:.2f} s"
+    )
     print(f"  {'notebook':<20} {'wall':>7} {'kernel+io':>10} {'imports':>8} {'compute':>8}")
     for name, s in status["notebooks"].items():
         cells = s.get("cells_s", 0.0)
         imports = s.get("imports_s", 0.0)
-        print(f"  {name:<20} {s['seconds']:7.2f} {s['seconds'] - cells:10.2f} {imports:8.2f} {cells - imports:8.2f}")
+        print(
+            f"  {name:<20} {s['seconds']:7.2f} {s['seconds'] - cells:10.2f} {imports:8.2f} "
+            f"{cells - imports:8.2f}"
+        )
 
 
 def bench_rolling() -> None:
@@ -62,8 +69,10 @@ def bench_rolling() -> None:
     t0 = time.perf_counter()
     rc = rets.iloc[:, 2:].rolling(ROLLING_WINDOW).corr(rets["BTC-USD"])
     t_corr = time.perf_counter() - t0
-    print(f"  rolling {ROLLING_WINDOW}-session correlation with BTC, all tickers: {t_corr:.2f} s "
-          f"({rc.shape[1]} series)")
+    print(
+        f"  rolling {ROLLING_WINDOW}-session correlation with BTC, all tickers: {t_corr:.2f} s "
+        f"({rc.shape[1]} series)"
+    )
     t0 = time.perf_counter()
     correlation.rolling_correlation(rets, "T0000", "BTC-USD", ROLLING_WINDOW)
     print(f"  rolling correlation, one pair via analysis.correlation: {time.perf_counter() - t0:.3f} s")
@@ -72,8 +81,10 @@ def bench_rolling() -> None:
     for t in tickers[2 : 2 + BETA_SAMPLE]:
         exposure.rolling_betas(rets, t, ("BTC-USD", "^NDX"), window=BETA_WINDOW)
     per = (time.perf_counter() - t0) / BETA_SAMPLE
-    print(f"  rolling {BETA_WINDOW}-session two-factor betas (RollingOLS): {per * 1000:.1f} ms per ticker, "
-          f"~{per * N_TICKERS:.1f} s for {N_TICKERS} tickers")
+    print(
+        f"  rolling {BETA_WINDOW}-session two-factor betas (RollingOLS): {per * 1000:.1f} ms per ticker, "
+        f"~{per * N_TICKERS:.1f} s for {N_TICKERS} tickers"
+    )
 
 
 if __name__ == "__main__":

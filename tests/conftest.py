@@ -11,7 +11,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from analysis.universe import Instrument, Universe  # noqa: E402
+from analysis.universe import Instrument, Universe
 
 
 @pytest.fixture(scope="session")
@@ -51,8 +51,14 @@ def tiny_universe() -> Universe:
         "AAA": Instrument("AAA", "Alpha", "eq", "equity"),
         "BBB": Instrument("BBB", "Beta", "eq", "equity"),
         "CCC": Instrument("CCC", "Gamma", "eq", "equity"),
-        "NEW": Instrument("NEW", "Newco", "eq", "equity", first_date=pd.Timestamp("2024-01-10"),
-                          note="earlier history is Oldco"),
+        "NEW": Instrument(
+            "NEW",
+            "Newco",
+            "eq",
+            "equity",
+            first_date=pd.Timestamp("2024-01-10"),
+            note="earlier history is Oldco",
+        ),
     }
     return Universe(
         instruments=inst,

@@ -26,8 +26,9 @@ from analysis.universe import Universe
 START, END = pd.Timestamp("2024-01-02"), pd.Timestamp("2024-03-28")
 
 
-def _equity(seed: int, start: pd.Timestamp = START, end: pd.Timestamp = END, vol: float = 0.01,
-            level: float = 100.0) -> pd.DataFrame:
+def _equity(
+    seed: int, start: pd.Timestamp = START, end: pd.Timestamp = END, vol: float = 0.01, level: float = 100.0
+) -> pd.DataFrame:
     idx = sessions(start, end)
     rng = np.random.default_rng(seed)
     close = level * np.exp(np.cumsum(rng.normal(0, vol, len(idx))))
@@ -63,7 +64,8 @@ def test_weekend_crypto_compounds_into_next_session(tiny_universe: Universe) -> 
     # Holiday (MLK day 2024-01-15): Tuesday's return covers Sat..Tue.
     tue = pd.Timestamp("2024-01-16")
     assert res.returns.loc[tue, "BTC-USD"] == pytest.approx(
-        np.log(btc["Close"]).diff().loc["2024-01-13":"2024-01-16"].sum())
+        np.log(btc["Close"]).diff().loc["2024-01-13":"2024-01-16"].sum()
+    )
     assert res.returns["BTC-USD"].notna().all()
     # The raw 7-day series is kept.
     assert pd.Timestamp("2024-01-06") in res.crypto_daily.index
@@ -76,8 +78,11 @@ def test_duplicate_dates_keep_last_and_are_reported(tiny_universe: Universe) -> 
     dup["Close"] = 123.0
     raw = pd.concat([a.iloc[:11], dup, a.iloc[11:]])
     with pytest.warns(DataQualityWarning, match="duplicated dates"):
-        res = clean_panel(_panel(AAA=raw, BBB=_equity(6), CCC=_equity(7)),
-                          config=CleanConfig(start=START, end=END), universe=tiny_universe)
+        res = clean_panel(
+            _panel(AAA=raw, BBB=_equity(6), CCC=_equity(7)),
+            config=CleanConfig(start=START, end=END),
+            universe=tiny_universe,
+        )
     d = a.index[10]
     assert res.prices.loc[d, "AAA"] == 123.0
     assert res.quality["AAA"].duplicates == [str(d.date())]
@@ -89,14 +94,18 @@ def test_unadjusted_split_is_repaired(tiny_universe: Universe) -> None:
     raw = a.copy()
     raw.loc[raw.index >= split_day, "Close"] /= 4  # 4:1 forward split, not adjusted
     with pytest.warns(SplitRepairedWarning, match="split-like jump"):
-        res = clean_panel(_panel(AAA=raw, BBB=_equity(9), CCC=_equity(10)),
-                          config=CleanConfig(start=START, end=END), universe=tiny_universe)
+        res = clean_panel(
+            _panel(AAA=raw, BBB=_equity(9), CCC=_equity(10)),
+            config=CleanConfig(start=START, end=END),
+            universe=tiny_universe,
+        )
     q = res.quality["AAA"]
     assert q.splits_repaired and q.splits_repaired[0]["date"] == str(split_day.date())
     assert q.splits_repaired[0]["factor"] == pytest.approx(0.25)
     true_r = np.log(a["Close"]).diff()
-    pd.testing.assert_series_equal(res.returns["AAA"].dropna(), true_r.reindex(res.returns.index).dropna(),
-                                   check_names=False, atol=1e-12)
+    pd.testing.assert_series_equal(
+        res.returns["AAA"].dropna(), true_r.reindex(res.returns.index).dropna(), check_names=False, atol=1e-12
+    )
 
 
 def test_basis_mixup_rows_are_rescaled(tiny_universe: Universe) -> None:
@@ -105,11 +114,20 @@ def test_basis_mixup_rows_are_rescaled(tiny_universe: Universe) -> None:
     mixed = a.index[40:42]
     raw.loc[mixed, "Close"] *= 15  # two rows on a 1:15 reverse-split basis
     with pytest.warns(SplitRepairedWarning, match="another price basis"):
-        res = clean_panel(_panel(AAA=raw, BBB=_equity(12), CCC=_equity(13)),
-                          config=CleanConfig(start=START, end=END), universe=tiny_universe)
+        res = clean_panel(
+            _panel(AAA=raw, BBB=_equity(12), CCC=_equity(13)),
+            config=CleanConfig(start=START, end=END),
+            universe=tiny_universe,
+        )
     q = res.quality["AAA"]
-    assert q.basis_repaired == [{"start": str(mixed[0].date()), "end": str(mixed[-1].date()), "factor": 15.0,
-                                 "observed_ratio": pytest.approx(raw["Close"].iloc[40] / raw["Close"].iloc[39])}]
+    assert q.basis_repaired == [
+        {
+            "start": str(mixed[0].date()),
+            "end": str(mixed[-1].date()),
+            "factor": 15.0,
+            "observed_ratio": pytest.approx(raw["Close"].iloc[40] / raw["Close"].iloc[39]),
+        }
+    ]
     np.testing.assert_allclose(res.prices["AAA"].to_numpy(), a["Close"].reindex(res.prices.index).to_numpy())
 
 
@@ -119,8 +137,11 @@ def test_spike_is_excluded_not_kept(tiny_universe: Universe) -> None:
     day = a.index[25]
     raw.loc[day, "Close"] *= 4.4  # one-day bad print that reverts
     with pytest.warns(ExcludedRangeWarning, match="spike"):
-        res = clean_panel(_panel(AAA=raw, BBB=_equity(15), CCC=_equity(16)),
-                          config=CleanConfig(start=START, end=END), universe=tiny_universe)
+        res = clean_panel(
+            _panel(AAA=raw, BBB=_equity(15), CCC=_equity(16)),
+            config=CleanConfig(start=START, end=END),
+            universe=tiny_universe,
+        )
     assert np.isnan(res.prices.loc[day, "AAA"])
     assert res.quality["AAA"].ranges_excluded[0]["start"] == str(day.date())
     assert res.returns["AAA"].abs().max() < 0.1
@@ -150,8 +171,9 @@ def test_market_wide_halving_is_not_a_split(tiny_universe: Universe) -> None:
 def test_prelisting_rows_dropped_with_warning(tiny_universe: Universe) -> None:
     raw = _equity(23)
     with pytest.warns(PreListingWarning, match="NEW: dropped 6 pre-listing rows .*Oldco"):
-        res = clean_panel(_panel(NEW=raw, AAA=_equity(24)), config=CleanConfig(start=START, end=END),
-                          universe=tiny_universe)
+        res = clean_panel(
+            _panel(NEW=raw, AAA=_equity(24)), config=CleanConfig(start=START, end=END), universe=tiny_universe
+        )
     assert res.prices["NEW"].first_valid_index() == pd.Timestamp("2024-01-10")
     assert res.quality["NEW"].prelisting_dropped == 6
 
@@ -163,8 +185,9 @@ def test_nonpositive_and_offcalendar_rows_rejected(tiny_universe: Universe) -> N
     sat = pd.DataFrame({"Close": [100.0]}, index=pd.DatetimeIndex(["2024-01-06"], name="Date"))
     raw = pd.concat([a, sat]).sort_index()
     with pytest.warns(DataQualityWarning, match="non-positive"):
-        res = clean_panel(_panel(AAA=raw, BBB=_equity(26)), config=CleanConfig(start=START, end=END),
-                          universe=tiny_universe)
+        res = clean_panel(
+            _panel(AAA=raw, BBB=_equity(26)), config=CleanConfig(start=START, end=END), universe=tiny_universe
+        )
     q = res.quality["AAA"]
     assert len(q.nonpositive_rejected) == 2
     assert q.off_calendar_dropped == ["2024-01-06"]
@@ -193,9 +216,11 @@ def test_adj_close_preferred(tiny_universe: Universe) -> None:
 def test_bad_input_errors(tiny_universe: Universe, case: str) -> None:
     if case == "start_after_end":
         with pytest.raises(ConfigError, match="start 2024-03-01 is after end 2024-02-01"):
-            clean_panel(_panel(AAA=_equity(1)), config=CleanConfig(start=pd.Timestamp("2024-03-01"),
-                                                                   end=pd.Timestamp("2024-02-01")),
-                        universe=tiny_universe)
+            clean_panel(
+                _panel(AAA=_equity(1)),
+                config=CleanConfig(start=pd.Timestamp("2024-03-01"), end=pd.Timestamp("2024-02-01")),
+                universe=tiny_universe,
+            )
     else:
         idx = sessions(START, START + pd.Timedelta(days=2))
         empty = pd.DataFrame({"Close": np.full(len(idx), np.nan)}, index=idx)
@@ -207,7 +232,13 @@ def test_outputs_roundtrip(tmp_path: Path, tiny_universe: Universe) -> None:
     res = _run(_panel(BTC_USD=_crypto(31), AAA=_equity(32), BBB=_equity(33)), tiny_universe)
     paths = write_outputs(res, tmp_path)
     assert {p.name for p in (tmp_path / "processed").iterdir()} == {
-        "prices.parquet", "returns.parquet", "crypto_daily.parquet", "lows.parquet", "quality.json", "quality.md"}
+        "prices.parquet",
+        "returns.parquet",
+        "crypto_daily.parquet",
+        "lows.parquet",
+        "quality.json",
+        "quality.md",
+    }
     back = read_processed(tmp_path)
     pd.testing.assert_frame_equal(back.prices, res.prices, check_freq=False)
     pd.testing.assert_frame_equal(back.returns, res.returns, check_freq=False)

@@ -26,8 +26,18 @@ def test_environment_yml_matches_pyproject() -> None:
     assert sorted(_spec(c) for c in conda) == sorted(_spec(d) for d in deps)
     assert "- -e ." in text
     assert any(ln.strip().startswith("- python>=3.11") for ln in lines)
-    required = {"jupyterlab", "pandas", "matplotlib", "seaborn", "statsmodels", "yfinance", "papermill",
-                "nbval", "pyarrow", "exchange-calendars"}
+    required = {
+        "jupyterlab",
+        "pandas",
+        "matplotlib",
+        "seaborn",
+        "statsmodels",
+        "yfinance",
+        "papermill",
+        "nbval",
+        "pyarrow",
+        "exchange-calendars",
+    }
     assert required <= {_name(d) for d in deps}
 
 

@@ -17,8 +17,11 @@ pytestmark = [pytest.mark.notebooks]
 
 @pytest.mark.slow
 def test_full_report_on_real_snapshot(market_data_dir: Path, tmp_path: Path) -> None:
-    out = report.run_report(report.ReportOptions(as_of="2025-12-02", source="snapshot",
-                                                 snapshot_dir=market_data_dir, out=tmp_path / "r"))
+    out = report.run_report(
+        report.ReportOptions(
+            as_of="2025-12-02", source="snapshot", snapshot_dir=market_data_dir, out=tmp_path / "r"
+        )
+    )
     status = json.loads((out / "status.json").read_text())
     assert status["complete"] and not status["synthetic"]
     for name in report.NOTEBOOKS:
@@ -46,14 +49,26 @@ def test_failed_cell_names_notebook_and_cell(tmp_path: Path, monkeypatch: pytest
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("as_of = None")
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('boom')"),
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, nbdir / "99-broken.ipynb")
     monkeypatch.setattr(report, "NOTEBOOKS_DIR", nbdir)
     out = tmp_path / "rep"
     with pytest.raises(ReportError, match=r"99-broken\.ipynb cell \d+: ValueError: boom"):
-        report.run_report(report.ReportOptions(as_of="2025-06-30", start="2025-01-01", source="synthetic",
-                                               tickers=["BTC-USD", "^NDX"], out=out, notebooks=("99-broken",)))
+        report.run_report(
+            report.ReportOptions(
+                as_of="2025-06-30",
+                start="2025-01-01",
+                source="synthetic",
+                tickers=["BTC-USD", "^NDX"],
+                out=out,
+                notebooks=("99-broken",),
+            )
+        )
     assert not out.exists(), "a failed run must not be presented as a complete report"
     status = json.loads((tmp_path / "rep.failed" / "status.json").read_text())
     assert status["complete"] is False and "boom" in status["notebooks"]["99-broken"]["error"]
@@ -61,8 +76,11 @@ def test_failed_cell_names_notebook_and_cell(tmp_path: Path, monkeypatch: pytest
 
 def test_synthetic_report_is_watermarked(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="SYNTHETIC"):
-        out = report.run_report(report.ReportOptions(as_of="2025-12-02", source="synthetic", out=tmp_path / "s",
-                                                     notebooks=("01-data-quality",)))
+        out = report.run_report(
+            report.ReportOptions(
+                as_of="2025-12-02", source="synthetic", out=tmp_path / "s", notebooks=("01-data-quality",)
+            )
+        )
     assert "SYNTHETIC DEMO DATA" in (out / "index.html").read_text()
     assert "SYNTHETIC DEMO DATA" in (out / "01-data-quality.html").read_text()
     assert json.loads((out / "metrics.json").read_text())["run"]["synthetic"] is True

@@ -18,9 +18,9 @@ HEADERS = {
     "unnamed_first": ",Close,High,Low,Open,Volume\n2024-01-02,1.5,2,0.5,1,100\n2024-01-03,1.8,2,1,1.5,200\n",
     "lower_close_only": "date,close\n2024-01-02,1.5\n2024-01-03,1.8\n",
     "adj_close": "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,2,0.5,1.6,1.5,100\n"
-                 "2024-01-03,1.5,2,1,1.9,1.8,200\n",
+    "2024-01-03,1.5,2,1,1.9,1.8,200\n",
     "yfinance_3row": "Price,Close,High,Low,Open,Volume\nTicker,X,X,X,X,X\nDate,,,,,\n"
-                     "2024-01-02,1.5,2,0.5,1,100\n2024-01-03,1.8,2,1,1.5,200\n",
+    "2024-01-02,1.5,2,0.5,1,100\n2024-01-03,1.8,2,1,1.5,200\n",
 }
 
 
@@ -29,17 +29,23 @@ def test_header_variants(tmp_path: Path, variant: str) -> None:
     p = tmp_path / "X.csv"
     p.write_text(HEADERS[variant])
     df, _ = read_price_csv(p, "X")
-    assert df.index.name == "Date" and list(df.index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+    assert df.index.name == "Date" and list(df.index) == [
+        pd.Timestamp("2024-01-02"),
+        pd.Timestamp("2024-01-03"),
+    ]
     close = df["Adj Close"] if "Adj Close" in df else df["Close"]
     assert close.tolist() == [1.5, 1.8]
     assert all(dt == "float64" for dt in df.dtypes)
 
 
-@pytest.mark.parametrize(("content", "match"), [
-    ("", "is empty"),
-    ("Date,Open\n2024-01-02,1\n", "no Close column"),
-    ("Date,Close\nnot-a-date,1\n", "unparseable dates"),
-])
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("", "is empty"),
+        ("Date,Open\n2024-01-02,1\n", "no Close column"),
+        ("Date,Close\nnot-a-date,1\n", "unparseable dates"),
+    ],
+)
 def test_bad_files_are_named(tmp_path: Path, content: str, match: str) -> None:
     p = tmp_path / "BAD.csv"
     p.write_text(content)
@@ -69,7 +75,9 @@ def test_missing_dir_and_files(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def full_history(market_data_dir: Path) -> object:
     tickers = [*load_universe().tickers, "SPY"]
-    panel = SnapshotSource(market_data_dir).load(tickers, pd.Timestamp("1900-01-01"), pd.Timestamp("2026-12-31"))
+    panel = SnapshotSource(market_data_dir).load(
+        tickers, pd.Timestamp("1900-01-01"), pd.Timestamp("2026-12-31")
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         return clean_panel(panel)
@@ -99,7 +107,9 @@ def test_every_provenance_defect_is_caught(full_history: object) -> None:
     # Akerna / Gryphon history (incl. the 2022-06-30 and 2025-05-12 jumps) is pre-listing.
     assert abtc.prelisting_range == ["2020-12-28", "2025-09-02"]
     # Messy mid-2026 reverse split: 06-29/30 on the post-split basis, split on 07-06.
-    assert [(b["start"], b["end"], b["factor"]) for b in abtc.basis_repaired] == [("2026-06-29", "2026-06-30", 15.0)]
+    assert [(b["start"], b["end"], b["factor"]) for b in abtc.basis_repaired] == [
+        ("2026-06-29", "2026-06-30", 15.0)
+    ]
     assert [(s["date"], s["factor"]) for s in abtc.splits_repaired] == [("2026-07-06", 15.0)]
     assert abtc.last_row_unverified == "2026-08-13"
     r = res.returns["ABTC"].dropna()  # type: ignore[attr-defined]
@@ -108,7 +118,9 @@ def test_every_provenance_defect_is_caught(full_history: object) -> None:
     assert _q(res, "HUT").prelisting_range == ["2020-12-28", "2023-11-30"]
     assert _q(res, "RIOT").prelisting_range[1] == "2017-10-03"
     cifr = _q(res, "CIFR")
-    assert cifr.prelisting_range == ["2020-10-20", "2021-08-27"] and cifr.partial_rows_dropped == ["2026-08-03"]
+    assert cifr.prelisting_range == ["2020-10-20", "2021-08-27"] and cifr.partial_rows_dropped == [
+        "2026-08-03"
+    ]
     for t in ("^NDX", "QQQ", "^GSPC", "SPY"):
         assert _q(res, t).partial_rows_dropped == ["2026-07-13"], t
     mara = {e["start"] for e in _q(res, "MARA").ranges_excluded}
@@ -116,7 +128,9 @@ def test_every_provenance_defect_is_caught(full_history: object) -> None:
     assert "2018-09-19" in {e["start"] for e in _q(res, "CLSK").ranges_excluded}
     gspc = _q(res, "^GSPC")
     assert gspc.flat_ohlc_rows == 8547
-    assert not {"2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14", "1933-03-06"} & set(gspc.missing_session_dates)
+    assert not {"2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14", "1933-03-06"} & set(
+        gspc.missing_session_dates
+    )
     assert _q(res, "BITF").last_row_unverified == "2026-01-16"
     assert _q(res, "BITF").first_date == "2024-11-14"
     assert _q(res, "WULF").first_date == "2024-05-29"

@@ -45,8 +45,14 @@ def test_auto_strict_never_falls_back(yahoo_down: None, tmp_path: Path) -> None:
 def test_auto_uses_cache_when_live_fails(yahoo_down: None, tmp_path: Path) -> None:
     idx = pd.bdate_range(START, END, name="Date")
     df = pd.DataFrame({"Close": np.linspace(10, 12, len(idx))}, index=idx)
-    RawCache(raw_dir(tmp_path)).write("HUT", df, source="yahoo", requested_start=START, requested_end=END,
-                                      fetched_at=pd.Timestamp("2024-04-01", tz="UTC"))
+    RawCache(raw_dir(tmp_path)).write(
+        "HUT",
+        df,
+        source="yahoo",
+        requested_start=START,
+        requested_end=END,
+        fetched_at=pd.Timestamp("2024-04-01", tz="UTC"),
+    )
     with pytest.warns(UserWarning, match="using cached data for HUT"):
         panel = sources.load_raw("auto", ["HUT"], START, END, data_dir=tmp_path)
     assert panel.source == "cache" and not panel.synthetic
@@ -69,10 +75,13 @@ def test_snapshot_needs_a_directory(monkeypatch: pytest.MonkeyPatch) -> None:
         sources.load_raw("snapshot", ["HUT"], START, END)
 
 
-@pytest.mark.parametrize(("start", "end", "match"), [
-    ("2025-02-01", "2025-01-01", "start 2025-02-01 is after end 2025-01-01"),
-    ("yesterday-ish", "2025-01-01", "start date 'yesterday-ish' is not a date"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "match"),
+    [
+        ("2025-02-01", "2025-01-01", "start 2025-02-01 is after end 2025-01-01"),
+        ("yesterday-ish", "2025-01-01", "start date 'yesterday-ish' is not a date"),
+    ],
+)
 def test_parse_date_range_errors(start: str, end: str, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         sources.parse_date_range(start, end)
