@@ -16,6 +16,7 @@ from .config import EXCHANGE_CALENDAR
 from .errors import ConfigError
 
 __all__ = [
+    "exchange_calendar",
     "is_session",
     "next_session",
     "row_close_times",
@@ -28,7 +29,8 @@ CALENDAR_FIRST_DATE = "1900-01-01"
 
 
 @lru_cache(maxsize=4)
-def _calendar(code: str = EXCHANGE_CALENDAR) -> xcals.ExchangeCalendar:
+def exchange_calendar(code: str = EXCHANGE_CALENDAR) -> xcals.ExchangeCalendar:
+    """The cached XNYS calendar from 1900 (the only place that builds it)."""
     with warnings.catch_warnings():
         # exchange_calendars 4.13 reads Series.values, deprecated in pandas 3.1 (not our code).
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
@@ -46,7 +48,7 @@ def sessions(start: pd.Timestamp | str, end: pd.Timestamp | str) -> pd.DatetimeI
     s, e = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     if s > e:
         raise ConfigError(f"start {s.date()} is after end {e.date()}")
-    cal = _calendar()
+    cal = exchange_calendar()
     s = max(s, cal.first_session)
     e = min(e, cal.last_session)
     if s > e:
@@ -58,13 +60,13 @@ def sessions(start: pd.Timestamp | str, end: pd.Timestamp | str) -> pd.DatetimeI
 
 def is_session(date: pd.Timestamp | str) -> bool:
     """True if ``date`` is an XNYS session."""
-    return bool(_calendar().is_session(pd.Timestamp(date).normalize()))
+    return bool(exchange_calendar().is_session(pd.Timestamp(date).normalize()))
 
 
 def next_session(date: pd.Timestamp | str) -> pd.Timestamp:
     """The session on or after ``date``."""
     d = pd.Timestamp(date).normalize()
-    return pd.Timestamp(_calendar().date_to_session(d, direction="next")).tz_localize(None)
+    return pd.Timestamp(exchange_calendar().date_to_session(d, direction="next")).tz_localize(None)
 
 
 def row_close_times(index: pd.DatetimeIndex, *, crypto: bool) -> pd.Series:
@@ -77,7 +79,7 @@ def row_close_times(index: pd.DatetimeIndex, *, crypto: bool) -> pd.Series:
     if crypto:
         vals = (idx + pd.Timedelta(days=1)).tz_localize("UTC")
         return pd.Series(vals, index=index)
-    cal = _calendar()
+    cal = exchange_calendar()
     closes = cal.schedule["close"]
     result: pd.Series = closes.reindex(idx).set_axis(index)
     return result

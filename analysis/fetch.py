@@ -19,7 +19,6 @@ yfinance is treated as an unreliable witness:
 from __future__ import annotations
 
 import ast
-import functools
 import logging
 import re
 import sys
@@ -30,7 +29,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import exchange_calendars
 import pandas as pd
 import yfinance as yf
 from tqdm import tqdm
@@ -38,6 +36,7 @@ from yfinance.exceptions import YFException, YFRateLimitError
 
 from . import config
 from .cache import CacheEntry, RawCache
+from .calendar import exchange_calendar
 from .errors import CacheError, ConfigError, DataFetchError
 from .schema import RawPanel, normalize_raw_frame
 from .universe import validate_tickers
@@ -211,16 +210,6 @@ def _is_transient_exception(exc: BaseException) -> bool:
     return is_transient_reason(f"{type(exc).__name__}: {exc}")
 
 
-@functools.cache
-def _exchange_calendar() -> Any:
-    with warnings.catch_warnings():
-        # exchange_calendars 4.13 trips a pandas 3.1 deprecation while building the calendar.
-        warnings.filterwarnings(
-            "ignore", message="Series.values returning an ndarray", category=DeprecationWarning
-        )
-        return exchange_calendars.get_calendar(config.EXCHANGE_CALENDAR)
-
-
 def last_complete_date(ticker: str, now: pd.Timestamp) -> pd.Timestamp:
     """Latest date whose daily bar of ``ticker`` was final at ``now``.
 
@@ -240,7 +229,7 @@ def last_complete_date(ticker: str, now: pd.Timestamp) -> pd.Timestamp:
     now = _as_utc(now)
     if ticker.endswith(CRYPTO_SUFFIX):
         return now.normalize().tz_localize(None) - ONE_DAY
-    cal = _exchange_calendar()
+    cal = exchange_calendar()
     today = now.tz_convert(cal.tz).normalize().tz_localize(None)
     if not cal.first_session <= today <= cal.last_session:
         raise ConfigError(

@@ -32,19 +32,17 @@ Determinism
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
-import warnings
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import exchange_calendars as xcals
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .calendar import sessions as xnys_sessions
 from .config import CALENDAR_DAYS_PER_YEAR, EXCHANGE_CALENDAR, TRADING_DAYS_PER_YEAR
 from .errors import ConfigError
 from .schema import INDEX_NAME, RawPanel
@@ -96,10 +94,6 @@ GROUP_ROLES: dict[str, Role] = {
 #: Mean number of calendar days per session (weekends and holidays), used for the
 #: theoretical session-aligned BTC variance and BTC-tech correlation.
 CALENDAR_DAYS_PER_SESSION = CALENDAR_DAYS_PER_YEAR / TRADING_DAYS_PER_YEAR
-
-#: The cached XNYS calendar spans at least these years, so most calls share one.
-CALENDAR_MIN_FIRST_YEAR = 2000
-CALENDAR_MIN_LAST_YEAR = 2030
 
 #: Stream key of the factor draws (per-ticker streams use ``crc32(ticker)``).
 FACTOR_STREAM_KEY = zlib.crc32(b"__factors__")
@@ -497,27 +491,9 @@ def _stream(seed: int, key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), key]))
 
 
-@functools.lru_cache(maxsize=4)
-def _exchange_calendar(first_year: int, last_year: int) -> xcals.ExchangeCalendar:
-    with warnings.catch_warnings():
-        # exchange_calendars 4.13 trips a pandas 3.1 deprecation while building the calendar.
-        warnings.filterwarnings(
-            "ignore", message="Series.values returning an ndarray", category=DeprecationWarning
-        )
-        return xcals.get_calendar(EXCHANGE_CALENDAR, start=f"{first_year}-01-01", end=f"{last_year}-12-31")
-
-
 def _sessions(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
-    """XNYS sessions in ``[start, end]``, tz-naive."""
-    first = min(start.year - 1, CALENDAR_MIN_FIRST_YEAR)
-    last = max(end.year + 1, CALENDAR_MIN_LAST_YEAR)
-    try:
-        sessions = pd.DatetimeIndex(_exchange_calendar(first, last).sessions_in_range(start, end))
-    except ValueError as exc:
-        raise ConfigError(f"start/end outside the {EXCHANGE_CALENDAR} calendar: {exc}") from exc
-    if sessions.tz is not None:
-        sessions = sessions.tz_localize(None)
-    return sessions.as_unit("ns")
+    """XNYS sessions in ``[start, end]``, tz-naive (from :mod:`analysis.calendar`)."""
+    return pd.DatetimeIndex(xnys_sessions(start, end), name=None).as_unit("ns")
 
 
 @dataclass(frozen=True)
