@@ -37,7 +37,7 @@ def summarise_failures(exc: DataFetchError) -> str:
         return str(exc)[:MAX_REASON_CHARS]
     groups: dict[str, list[str]] = {}
     for t, why in exc.failed.items():
-        groups.setdefault(why[:MAX_REASON_CHARS], []).append(t)
+        groups.setdefault(why.replace(t, "<ticker>")[:MAX_REASON_CHARS], []).append(t)
     return "; ".join(f"{', '.join(ts)}: {why}" for why, ts in groups.items())
 
 

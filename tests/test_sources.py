@@ -85,3 +85,10 @@ def test_snapshot_needs_a_directory(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_parse_date_range_errors(start: str, end: str, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         sources.parse_date_range(start, end)
+
+
+def test_failure_summary_groups_tickers_by_reason() -> None:
+    exc = DataFetchError(
+        "x", {"HUT": "Failed to get ticker 'HUT': DNS", "IREN": "Failed to get ticker 'IREN': DNS"}
+    )
+    assert sources.summarise_failures(exc) == "HUT, IREN: Failed to get ticker '<ticker>': DNS"
