@@ -2,7 +2,7 @@
 
 One module per stage, each with one job:
 
-- ``config`` paths and constants; ``errors`` exceptions and warnings; ``universe`` tickers;
+- ``config`` paths and constants; ``atomic`` atomic file writes; ``errors`` exceptions and warnings; ``universe`` tickers;
   ``schema`` the raw-frame data contract; ``calendar`` XNYS sessions.
 - Data: ``fetch`` (live yfinance, the only module importing it), ``cache`` (raw download
   cache), ``snapshot`` (CSV directories), ``synthetic`` (seeded generator with ground truth),
@@ -18,6 +18,7 @@ Submodules are imported on demand (``from analysis import exposure``) so that
 from __future__ import annotations
 
 __all__ = [
+    "atomic",
     "cache",
     "calendar",
     "claims",

@@ -34,8 +34,6 @@ import hashlib
 import io
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +42,7 @@ from typing import Any, Final
 import pandas as pd
 import pyarrow as pa
 
-from . import config
+from . import atomic, config
 from .errors import CacheError, ConfigError, DataQualityError
 from .schema import normalize_raw_frame
 from .universe import ticker_to_filename, validate_ticker
@@ -67,7 +65,7 @@ MANIFEST_VERSION = 1
 #: Suffix of the per-ticker data files.
 PARQUET_SUFFIX = ".parquet"
 #: Prefix of temporary files; they only exist while a write is in progress.
-TEMP_PREFIX = ".tmp-"
+TEMP_PREFIX = atomic.TEMP_PREFIX
 #: Parquet engine, pinned so files do not depend on which engine is installed.
 PARQUET_ENGINE: Final = "pyarrow"
 #: Date format of the manifest's date fields.
@@ -392,7 +390,7 @@ class RawCache:
             extra=dict(extra or {}),
         )
         self.directory.mkdir(parents=True, exist_ok=True)
-        _atomic_write_bytes(path, payload)
+        atomic.write_bytes(path, payload)
         try:
             manifest = self._load_manifest()
         except CacheError as exc:
@@ -459,34 +457,7 @@ class RawCache:
     def _save_manifest(self, entries: Mapping[str, Any]) -> None:
         doc = {"version": MANIFEST_VERSION, "entries": dict(sorted(entries.items()))}
         text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
-        _atomic_write_bytes(self.manifest_path, text.encode("utf-8"))
-
-
-def _atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` via a fsynced temp file in the same directory."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Persist a rename on POSIX (directories cannot be opened on Windows)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        atomic.write_bytes(self.manifest_path, text.encode("utf-8"))
 
 
 def _as_date(ts: pd.Timestamp | str) -> pd.Timestamp:

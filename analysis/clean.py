@@ -24,8 +24,6 @@ splits in a price series without corporate-action data.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, atomic
 from .calendar import sessions as xnys_sessions
 from .calendar import unclosed_rows
 from .config import processed_dir
@@ -643,32 +641,6 @@ def clean_panel(
 # --------------------------------------------------------------------------- outputs
 
 
-def _atomic_write_bytes(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_parquet(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def quality_table(result: CleanResult) -> pd.DataFrame:
     """One row per ticker: coverage and counts of every finding (the report's summary table)."""
     rows = []
@@ -738,14 +710,12 @@ def write_outputs(result: CleanResult, data_dir: Path | None = None) -> dict[str
         "quality_json": out / "quality.json",
         "quality_md": out / "quality.md",
     }
-    _atomic_parquet(result.prices, paths["prices"])
-    _atomic_parquet(result.returns, paths["returns"])
-    _atomic_parquet(result.crypto_daily, paths["crypto_daily"])
-    _atomic_parquet(result.lows, paths["lows"])
-    _atomic_write_bytes(
-        paths["quality_json"], json.dumps(result.quality_dict(), indent=2, default=str).encode("utf-8")
-    )
-    _atomic_write_bytes(paths["quality_md"], render_quality_markdown(result).encode("utf-8"))
+    atomic.write_parquet(result.prices, paths["prices"])
+    atomic.write_parquet(result.returns, paths["returns"])
+    atomic.write_parquet(result.crypto_daily, paths["crypto_daily"])
+    atomic.write_parquet(result.lows, paths["lows"])
+    atomic.write_text(paths["quality_json"], json.dumps(result.quality_dict(), indent=2, default=str))
+    atomic.write_text(paths["quality_md"], render_quality_markdown(result))
     return paths
 
 

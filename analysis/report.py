@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, atomic
 from .clean import CleanConfig, clean_panel, write_outputs
 from .config import DEFAULT_START, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 from .errors import ConfigError, DataQualityWarning, ReportError
@@ -239,9 +239,7 @@ All numbers are computed from the data of this run; see <a href="metrics.json">m
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic.write_json(path, to_jsonable(obj))
 
 
 def run_report(opts: ReportOptions) -> Path:

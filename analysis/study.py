@@ -7,10 +7,7 @@ the statistics modules.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import atomic
 from .clean import CleanConfig, CleanResult, clean_panel, read_processed
 from .config import DEFAULT_START
 from .errors import ConfigError, DataQualityWarning
@@ -205,10 +203,5 @@ def record_results(results: dict[str, Any], path: str | None) -> dict[str, Any]:
     """
     clean: dict[str, Any] = to_jsonable(results)
     if path:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(clean, fh, indent=2, sort_keys=True)
-        os.replace(tmp, target)
+        atomic.write_json(Path(path), clean)
     return clean
