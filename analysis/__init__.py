@@ -2,8 +2,9 @@
 
 One module per stage, each with one job:
 
-- ``config`` paths and constants; ``atomic`` atomic file writes; ``errors`` exceptions and warnings; ``universe`` tickers;
-  ``schema`` the raw-frame data contract; ``calendar`` XNYS sessions.
+- ``config`` paths and constants; ``atomic`` atomic file writes; ``errors`` exceptions and
+  warnings; ``universe`` tickers; ``schema`` the raw-frame data contract; ``calendar`` XNYS
+  sessions; ``_validation`` shared argument checks; ``_typing`` shared type aliases.
 - Data: ``fetch`` (live yfinance, the only module importing it), ``cache`` (raw download
   cache), ``snapshot`` (CSV directories), ``synthetic`` (seeded generator with ground truth),
   ``sources`` (source selection incl. ``auto``), ``clean`` (cleaning + quality report).

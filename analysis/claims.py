@@ -37,9 +37,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ._typing import DateLike
+from ._validation import as_timestamp, check_index
 from .crypto_index import CryptoIndex
 from .errors import ConfigError
-from .returns import DateLike, _as_timestamp, _check_index, log_returns, max_drawdown
+from .returns import log_returns, max_drawdown
 
 __all__ = [
     "ARTICLE_ABTC_INTRADAY",
@@ -633,7 +635,7 @@ CLAIM_IDS: tuple[str, ...] = tuple(_SPECS)
 def _check_frame(frame: object, name: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise ConfigError(f"{name} must be a DataFrame (columns = tickers), got {type(frame).__name__}")
-    _check_index(frame, name)
+    check_index(frame, name)
     return frame
 
 
@@ -647,7 +649,7 @@ def _cd20_series(level: pd.Series | CryptoIndex | None) -> tuple[pd.Series | Non
             "cd20_proxy_level must be a Series or a CryptoIndex (from cd20_proxy), "
             f"got {type(level).__name__}"
         )
-    _check_index(level, "cd20_proxy_level")
+    check_index(level, "cd20_proxy_level")
     return level, "CD20 proxy level passed by the caller"
 
 
@@ -792,7 +794,7 @@ def claims_table(
     claim is "not measurable with this data" with the reason in ``note``.
     """
     inputs = _prepare(prices, crypto_daily, lows, cd20_proxy_level, params)
-    t = _as_timestamp(as_of, "as_of").normalize()
+    t = as_timestamp(as_of, "as_of").normalize()
     if not inputs.first <= t <= inputs.last:
         raise ConfigError(
             f"as_of {_d(t)} is outside the data range {_d(inputs.first)} .. {_d(inputs.last)}; "
@@ -837,7 +839,7 @@ def claims_sensitivity(
     """
     if value not in ("measured_value", "verdict"):
         raise ConfigError(f"value must be 'measured_value' or 'verdict', got {value!r}")
-    dates = [_as_timestamp(d, "as_of_dates entry").normalize() for d in as_of_dates]
+    dates = [as_timestamp(d, "as_of_dates entry").normalize() for d in as_of_dates]
     if not dates:
         raise ConfigError("as_of_dates is empty: pass at least one date")
     inputs = _prepare(prices, crypto_daily, lows, cd20_proxy_level, params)

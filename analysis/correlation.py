@@ -17,18 +17,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import ConfigError, ShortSampleWarning
-from .returns import (
-    DateLike,
-    _check_choice,
-    _check_index,
-    _check_int,
-    _check_open_unit,
-    _check_positive,
-    _check_window_length,
-    _require_columns,
-    _slice_period,
+from ._typing import DateLike
+from ._validation import (
+    check_choice,
+    check_index,
+    check_int,
+    check_open_unit,
+    check_positive,
+    check_window_length,
+    require_columns,
+    slice_period,
 )
+from .errors import ConfigError, ShortSampleWarning
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
@@ -75,7 +75,7 @@ _ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
 
 def fisher_variance_factor(method: CorrMethod) -> float:
     """Numerator of ``var(atanh(rho)) = c / (n - 3)``: 1 (Pearson) or 1.06 (Spearman)."""
-    _check_choice(method, "method", _METHODS)
+    check_choice(method, "method", _METHODS)
     return FIELLER_SPEARMAN_VARIANCE if method == "spearman" else PEARSON_FISHER_VARIANCE
 
 
@@ -110,7 +110,7 @@ def fisher_z_interval(
     (Pearson) or ``1.06`` (Spearman, Bonett & Wright 2000). NaN where
     ``n < 4`` or ``rho`` is NaN; ``rho = +-1`` gives the degenerate ``[rho, rho]``.
     """
-    conf = _check_open_unit(confidence, "confidence")
+    conf = check_open_unit(confidence, "confidence")
     factor = fisher_variance_factor(method)
     r = np.asarray(rho, dtype=np.float64)
     nn = np.asarray(n, dtype=np.float64)
@@ -191,10 +191,10 @@ def correlation_matrix(
     Spearman ranks are computed on those sessions. A ``ShortSampleWarning``
     lists pairs with ``min_periods <= n < 30``.
     """
-    _check_choice(method, "method", _METHODS)
-    conf = _check_open_unit(confidence, "confidence")
-    mp = _check_int(min_periods, "min_periods", minimum=MIN_FISHER_OBS, unit="observations")
-    _require_columns(returns, [])
+    check_choice(method, "method", _METHODS)
+    conf = check_open_unit(confidence, "confidence")
+    mp = check_int(min_periods, "min_periods", minimum=MIN_FISHER_OBS, unit="observations")
+    require_columns(returns, [])
     cols = returns.columns
     valid = returns.notna().to_numpy(dtype=np.float64)
     n = valid.T @ valid
@@ -273,7 +273,7 @@ def correlation_long(
 
 def _pair(returns: pd.DataFrame, x: str, y: str) -> tuple[pd.Series, pd.Series]:
     """Columns ``x`` and ``y`` masked to sessions where both are present."""
-    _require_columns(returns, [x, y])
+    require_columns(returns, [x, y])
     if x == y:
         raise ConfigError(f"x and y must be different tickers, got {x!r} twice")
     xs, ys = returns[x], returns[y]
@@ -320,7 +320,7 @@ def pair_correlation(
         The correlation (NaN if fewer than 2 pairs or a constant series) and
         the number of paired observations.
     """
-    _check_choice(method, "method", _METHODS)
+    check_choice(method, "method", _METHODS)
     xs, ys = _pair(returns, x, y)
     keep = xs.notna().to_numpy()
     if mask is not None:
@@ -378,11 +378,11 @@ def rolling_correlation(
     ``rho_t = corr(x_{t-w+1..t}, y_{t-w+1..t})`` over sessions where both are
     present (a session missing one ticker is dropped from both).
     """
-    window = _check_int(window, "window", minimum=3)
-    _check_index(returns, "returns")
+    window = check_int(window, "window", minimum=3)
+    check_index(returns, "returns")
     xs, ys = _pair(returns, x, y)
-    _check_window_length(window, len(returns))
-    mp = window if min_periods is None else _check_int(min_periods, "min_periods", minimum=3)
+    check_window_length(window, len(returns))
+    mp = window if min_periods is None else check_int(min_periods, "min_periods", minimum=3)
     if mp > window:
         raise ConfigError(f"min_periods ({mp}) must be <= window ({window})")
     out = xs.rolling(window, min_periods=mp).corr(ys).clip(-1.0, 1.0)
@@ -427,12 +427,12 @@ def ewma_correlation(
     moments (``alpha = 1 - 2^(-1/halflife)``) on sessions where both tickers
     are present; the bias corrections cancel in the ratio.
     """
-    hl = _check_positive(halflife, "halflife")
-    _check_index(returns, "returns")
+    hl = check_positive(halflife, "halflife")
+    check_index(returns, "returns")
     xs, ys = _pair(returns, x, y)
     default_mp = max(EWMA_MIN_PERIODS_FLOOR, math.ceil(hl))
-    mp = default_mp if min_periods is None else _check_int(min_periods, "min_periods", minimum=2)
-    _check_window_length(mp, len(returns), "min_periods")
+    mp = default_mp if min_periods is None else check_int(min_periods, "min_periods", minimum=2)
+    check_window_length(mp, len(returns), "min_periods")
     ex, ey = xs.ewm(halflife=hl, min_periods=mp), ys.ewm(halflife=hl, min_periods=mp)
     cov = ex.cov(ys)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -495,10 +495,10 @@ def fisher_z_test(
     ``z = (atanh(rho1) - atanh(rho2)) / sqrt(c/(n1-3) + c/(n2-3))``, normal
     reference distribution. NaN correlations give NaN ``z`` and ``p``.
     """
-    _check_choice(alternative, "alternative", _ALTERNATIVES)
+    check_choice(alternative, "alternative", _ALTERNATIVES)
     factor = fisher_variance_factor(method)
     for name, n in (("n1", n1), ("n2", n2)):
-        _check_int(n, name, minimum=MIN_FISHER_OBS, unit="paired observations")
+        check_int(n, name, minimum=MIN_FISHER_OBS, unit="paired observations")
     for name, r in (("rho1", rho1), ("rho2", rho2)):
         if not (math.isnan(r) or -1.0 <= r <= 1.0):
             raise ConfigError(f"{name} must be a correlation in [-1, 1], got {r}")
@@ -531,7 +531,7 @@ def _period_mask(returns: pd.DataFrame, period: Period, name: str) -> np.ndarray
         return _mask_values(period, returns.index, name)
     if not (isinstance(period, tuple) and len(period) == 2):
         raise ConfigError(f"{name} must be a (start, end) pair or a boolean Series, got {period!r}")
-    window, _, _ = _slice_period(returns, period[0], period[1], name="returns")
+    window, _, _ = slice_period(returns, period[0], period[1], name="returns")
     return returns.index.isin(window.index)
 
 
@@ -577,8 +577,8 @@ def correlation_difference(
     disjoint periods; serial dependence in returns makes it approximate.
     Fewer than 30 pairs in a period emit a ``ShortSampleWarning``.
     """
-    _check_choice(method, "method", _METHODS)
-    _check_index(returns, "returns")
+    check_choice(method, "method", _METHODS)
+    check_index(returns, "returns")
     m1 = _period_mask(returns, period1, "period1")
     m2 = _period_mask(returns, period2, "period2")
     overlap = int((m1 & m2).sum())

@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._typing import DateLike
+from ._validation import as_timestamp, check_index
 from .config import DATA_DIR
 from .errors import ConfigError
-from .returns import DateLike, _as_timestamp, _check_index
 from .universe import validate_ticker
 
 __all__ = [
@@ -361,7 +362,7 @@ def _prepare_prices(
         )
     if crypto_daily.empty or crypto_daily.shape[1] == 0:
         raise ConfigError("crypto_daily is empty: no crypto prices to build an index from")
-    _check_index(crypto_daily, "crypto_daily")
+    check_index(crypto_daily, "crypto_daily")
     notes: list[str] = []
     if tickers is None:
         chosen = [str(c) for c in crypto_daily.columns if crypto_daily[c].notna().any()]
@@ -387,8 +388,8 @@ def _prepare_prices(
     valid_dates = [pd.DatetimeIndex(frame.index[frame[c].notna().to_numpy()]) for c in chosen]
     first_valid = max(pd.Timestamp(v[0]) for v in valid_dates)
     last_valid = min(pd.Timestamp(v[-1]) for v in valid_dates)
-    t0 = first_valid if start is None else max(_as_timestamp(start, "start"), first_valid)
-    t1 = last_valid if end is None else min(_as_timestamp(end, "end"), last_valid)
+    t0 = first_valid if start is None else max(as_timestamp(start, "start"), first_valid)
+    t1 = last_valid if end is None else min(as_timestamp(end, "end"), last_valid)
     window = frame.loc[t0:t1]
     if window.empty:
         raise ConfigError(
@@ -444,7 +445,7 @@ def _schedule(
     else:
         out: list[pd.Timestamp] = []
         for value in explicit:
-            ts = _as_timestamp(value, "rebalance date")
+            ts = as_timestamp(value, "rebalance date")
             pos = int(dates.searchsorted(ts, side="left"))
             if ts > dates[0] and pos < len(dates) and pd.Timestamp(dates[pos]) not in out:
                 out.append(pd.Timestamp(dates[pos]))

@@ -16,14 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.regression.rolling import RollingOLS
 
+from ._typing import DateLike
 from .errors import ConfigError
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "rolling_betas",
 ]
 
-DateLike: TypeAlias = str | date
 
 #: Default factors: bitcoin and the Nasdaq-100 (tech).
 DEFAULT_FACTORS: tuple[str, ...] = ("BTC-USD", "^NDX")

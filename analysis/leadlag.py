@@ -22,9 +22,9 @@ from statsmodels.tools.sm_exceptions import InfeasibleTestError
 from statsmodels.tsa.api import VAR
 from statsmodels.tsa.stattools import grangercausalitytests
 
+from ._validation import check_choice, check_int, check_open_unit, require_columns
 from .correlation import DEFAULT_CONFIDENCE, SHORT_SAMPLE_OBS
 from .errors import ConfigError, ShortSampleWarning
-from .returns import _check_choice, _check_int, _check_open_unit, _require_columns
 
 __all__ = [
     "DEFAULT_CCF_MAX_LAG",
@@ -45,7 +45,7 @@ _CRITERIA: tuple[str, ...] = ("aic", "bic", "hqic", "fpe")
 
 
 def _complete_pair(returns: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
-    _require_columns(returns, [x, y])
+    require_columns(returns, [x, y])
     if x == y:
         raise ConfigError(f"x and y must be different tickers, got {x!r} twice")
     return returns[[x, y]].dropna()
@@ -88,8 +88,8 @@ def select_lag(
     ``statsmodels.tsa.api.VAR(...).select_order(maxlag)`` with a constant, on
     sessions where both series are present (all orders on a common sample).
     """
-    maxlag = _check_int(maxlag, "maxlag", minimum=1)
-    _check_choice(ic, "ic", _CRITERIA)
+    maxlag = check_int(maxlag, "maxlag", minimum=1)
+    check_choice(ic, "ic", _CRITERIA)
     data = _complete_pair(returns, x, y)
     _check_lag_fits(maxlag, len(data), "maxlag", x, y)
     order = VAR(data.to_numpy(dtype=np.float64)).select_order(maxlag, trend="c")
@@ -155,7 +155,7 @@ def granger_causality(
         p = select_lag(returns, x, y, maxlag=maxlag, ic=ic)
         selection: str = ic
     else:
-        p = _check_int(lag, "lag", minimum=1)
+        p = check_int(lag, "lag", minimum=1)
         selection = "fixed"
     _check_lag_fits(p, len(data), "lag", x, y)
     values = data.to_numpy(dtype=np.float64)
@@ -237,9 +237,9 @@ def cross_correlation(
     (Pearson on pairwise-complete observations). Bands ``+-z_{(1+c)/2}/sqrt(n)``
     are for the null of no correlation between independent white-noise series.
     """
-    max_lag = _check_int(max_lag, "max_lag", minimum=1)
-    conf = _check_open_unit(confidence, "confidence")
-    _require_columns(returns, [x, y])
+    max_lag = check_int(max_lag, "max_lag", minimum=1)
+    conf = check_open_unit(confidence, "confidence")
+    require_columns(returns, [x, y])
     if max_lag >= len(returns):
         raise ConfigError(f"max_lag ({max_lag}) is longer than the data ({len(returns)} sessions)")
     xs = returns[x].to_numpy(dtype=np.float64)

@@ -20,7 +20,6 @@ nothing here calls ``plt.show()``, and everything works under the Agg backend.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import re
@@ -46,6 +45,8 @@ from matplotlib.text import Text
 from scipy import stats
 
 from analysis.errors import ConfigError
+
+from ._typing import DateLike
 
 __all__ = [
     "BETA_LABEL",
@@ -80,7 +81,6 @@ __all__ = [
     "set_style",
 ]
 
-DateLike: TypeAlias = str | dt.date | pd.Timestamp | np.datetime64
 #: A shaded period: ``(start, end, label)``, both ends inclusive.
 Shade: TypeAlias = tuple[DateLike, DateLike, str]
 #: A vertical event marker: ``(date, short label)``.

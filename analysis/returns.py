@@ -4,32 +4,35 @@ Inputs are wide price or log-return frames (or single series) indexed by a
 ``DatetimeIndex`` named ``"Date"`` (US equity sessions), one column per ticker,
 NaN where a ticker has no data. Every function is pure and keeps the input's
 index unless it resamples.
-
-The module also holds the small parameter checks shared by the statistics
-modules (``correlation``, ``stress``, ``leadlag``) so that their error messages
-read the same everywhere.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar, cast, overload
 
 import numpy as np
 import pandas as pd
 
+from ._typing import DateLike
+from ._validation import (
+    check_choice,
+    check_index,
+    check_int,
+    check_positive,
+    check_prices,
+    check_window_length,
+    slice_period,
+)
 from .config import TRADING_DAYS_PER_YEAR
-from .errors import ConfigError, DataQualityError, ShortSampleWarning
+from .errors import ConfigError, ShortSampleWarning
 
 __all__ = [
     "DEFAULT_WEEKLY_RULE",
     "WEEKS_PER_YEAR",
     "CumulativeReturn",
-    "DateLike",
     "MaxDrawdown",
     "ReturnKind",
     "annualized_return",
@@ -52,132 +55,9 @@ WEEKS_PER_YEAR = 52
 #: Calendar rule of the weekly robustness view: weeks ending on Friday.
 DEFAULT_WEEKLY_RULE = "W-FRI"
 
-#: Anything :class:`pandas.Timestamp` accepts as a date.
-DateLike = str | dt.date | np.datetime64
 ReturnKind = Literal["log", "simple"]
 
 F = TypeVar("F", pd.Series, pd.DataFrame)
-
-
-# ---------------------------------------------------------------------------
-# Shared parameter checks (used by the other statistics modules as well)
-# ---------------------------------------------------------------------------
-
-
-def _check_int(value: object, name: str, *, minimum: int, unit: str = "sessions") -> int:
-    """Return ``value`` as ``int`` or raise ``ConfigError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ConfigError(f"{name} must be an integer number of {unit}, got {value!r}")
-    if value < minimum:
-        raise ConfigError(f"{name} must be >= {minimum} {unit}, got {value}")
-    return int(value)
-
-
-def _check_positive(value: object, name: str) -> float:
-    """Return ``value`` as a finite positive ``float`` or raise ``ConfigError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ConfigError(f"{name} must be a positive number, got {value!r}")
-    out = float(value)
-    if not math.isfinite(out) or out <= 0:
-        raise ConfigError(f"{name} must be a positive number, got {value!r}")
-    return out
-
-
-def _check_open_unit(value: object, name: str, *, upper: float = 1.0, example: str = "0.95") -> float:
-    """Return ``value`` if ``0 < value < upper``, else raise ``ConfigError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ConfigError(f"{name} must be a number strictly between 0 and {upper:g}, got {value!r}")
-    out = float(value)
-    if not 0.0 < out < upper:
-        raise ConfigError(f"{name} must be strictly between 0 and {upper:g} (e.g. {example}), got {value!r}")
-    return out
-
-
-def _check_choice(value: object, name: str, choices: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise ``ConfigError``."""
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {list(choices)}, got {value!r}")
-    return cast(str, value)
-
-
-def _as_timestamp(value: object, name: str) -> pd.Timestamp:
-    """Parse a date-like parameter, raising ``ConfigError`` naming ``name``."""
-    try:
-        ts = pd.Timestamp(cast(DateLike, value))
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{name} is not a date: {value!r} (use 'YYYY-MM-DD')") from exc
-    if pd.isna(ts):
-        raise ConfigError(f"{name} is not a date: {value!r} (use 'YYYY-MM-DD')")
-    return ts.tz_localize(None) if ts.tz is not None else ts
-
-
-def _check_index(obj: pd.Series | pd.DataFrame, name: str) -> pd.DatetimeIndex:
-    """Require a sorted, unique ``DatetimeIndex``; return it."""
-    index = obj.index
-    if not isinstance(index, pd.DatetimeIndex):
-        raise ConfigError(
-            f"{name} must be indexed by a DatetimeIndex ('Date'), got {type(index).__name__}; "
-            "set the dates as the index first"
-        )
-    if not index.is_monotonic_increasing:
-        raise ConfigError(f"{name} index must be sorted ascending; call .sort_index() first")
-    if index.has_duplicates:
-        dup = index[index.duplicated()][0]
-        raise ConfigError(f"{name} index has duplicate dates (first: {dup.date()}); drop duplicates first")
-    return index
-
-
-def _require_columns(frame: pd.DataFrame, names: Sequence[str], frame_name: str = "returns") -> None:
-    """Raise ``ConfigError`` for the first of ``names`` that is not a column of ``frame``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ConfigError(f"{frame_name} must be a DataFrame (columns = tickers), got {type(frame).__name__}")
-    for name in names:
-        if name not in frame.columns:
-            available = ", ".join(map(str, frame.columns))
-            raise ConfigError(f"ticker {name!r} not in {frame_name}; available: {available}")
-
-
-def _check_window_length(window: int, n: int, name: str = "window") -> None:
-    """Raise if a window is longer than the data."""
-    if window > n:
-        raise ConfigError(f"{name} ({window}) is longer than the data ({n} sessions)")
-
-
-def _slice_period(
-    obj: F, start: DateLike | None, end: DateLike | None, name: str = "prices"
-) -> tuple[F, pd.Timestamp | None, pd.Timestamp | None]:
-    """Rows of ``obj`` with ``start <= date <= end`` (either bound optional)."""
-    _check_index(obj, name)
-    t0 = None if start is None else _as_timestamp(start, "start")
-    t1 = None if end is None else _as_timestamp(end, "end")
-    if t0 is not None and t1 is not None and t0 > t1:
-        raise ConfigError(f"start ({t0.date()}) is after end ({t1.date()}); swap them")
-    out = obj.loc[t0:t1]
-    if out.empty:
-        lo = "the start of the data" if t0 is None else str(t0.date())
-        hi = "the end of the data" if t1 is None else str(t1.date())
-        cover = f"{obj.index[0].date()} to {obj.index[-1].date()}" if len(obj) else "nothing"
-        raise ConfigError(
-            f"empty period: no observations between {lo} and {hi} in {name}; data cover {cover}"
-        )
-    return out, t0, t1
-
-
-def _check_prices(prices: pd.Series | pd.DataFrame) -> None:
-    """Prices must be positive and finite where present."""
-    if not isinstance(prices, pd.Series | pd.DataFrame):
-        raise ConfigError(f"prices must be a pandas Series or DataFrame, got {type(prices).__name__}")
-    values = prices.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isnan(values) & ~(np.isfinite(values) & (values > 0))
-    if bad.any():
-        frame = prices.to_frame() if isinstance(prices, pd.Series) else prices
-        bad_frame = pd.DataFrame(bad.reshape(frame.shape), index=frame.index, columns=frame.columns)
-        col = bad_frame.columns[bad_frame.any(axis=0).to_numpy()][0]
-        date = bad_frame.index[bad_frame[col].to_numpy()][0]
-        raise DataQualityError(
-            f"{col}: non-positive or infinite price on {pd.Timestamp(date).date()}; "
-            "clean the prices (analysis.clean) before computing returns"
-        )
 
 
 def _as_frame(obj: pd.Series | pd.DataFrame) -> pd.DataFrame:
@@ -237,7 +117,7 @@ def log_returns(prices: F, *, across_gaps: bool = False) -> F:
     -----
     NaN wherever ``P_t`` or ``P_{t-1}`` is missing (unless ``across_gaps``).
     """
-    _check_prices(prices)
+    check_prices(prices)
     return cast(F, np.log(prices / _base_prices(prices, 1, across_gaps)))
 
 
@@ -260,7 +140,7 @@ def simple_returns(prices: F, *, across_gaps: bool = False) -> F:
     -----
     NaN wherever ``P_t`` or ``P_{t-1}`` is missing (unless ``across_gaps``).
     """
-    _check_prices(prices)
+    check_prices(prices)
     return prices / _base_prices(prices, 1, across_gaps) - 1.0
 
 
@@ -293,9 +173,9 @@ def n_day_returns(prices: F, n: int, *, kind: ReturnKind = "log", across_gaps: b
     Consecutive values overlap by ``n - 1`` sessions, so they are autocorrelated;
     use :func:`k_session_log_returns` for non-overlapping blocks.
     """
-    n = _check_int(n, "n", minimum=1)
-    _check_choice(kind, "kind", ("log", "simple"))
-    _check_prices(prices)
+    n = check_int(n, "n", minimum=1)
+    check_choice(kind, "kind", ("log", "simple"))
+    check_prices(prices)
     if n >= len(prices):
         raise ConfigError(f"n ({n}) is longer than the data ({len(prices)} sessions)")
     ratio = prices / _base_prices(prices, n, across_gaps)
@@ -364,8 +244,8 @@ def cumulative_return(prices: pd.Series, start: DateLike, end: DateLike) -> Cumu
     """
     if not isinstance(prices, pd.Series):
         raise ConfigError("prices must be a Series here; use cumulative_returns() for a frame")
-    _check_prices(prices)
-    window, _, _ = _slice_period(prices, start, end)
+    check_prices(prices)
+    window, _, _ = slice_period(prices, start, end)
     ticker = str(prices.name) if prices.name is not None else ""
     result = _cumulative(window, ticker)
     if result is None:
@@ -405,8 +285,8 @@ def cumulative_returns(prices: pd.DataFrame, start: DateLike, end: DateLike) -> 
     """
     if not isinstance(prices, pd.DataFrame):
         raise ConfigError("prices must be a DataFrame here; use cumulative_return() for a Series")
-    _check_prices(prices)
-    window, _, _ = _slice_period(prices, start, end)
+    check_prices(prices)
+    window, _, _ = slice_period(prices, start, end)
     rows: dict[str, dict[str, object]] = {}
     missing: list[str] = []
     for col in window.columns:
@@ -458,7 +338,7 @@ def drawdown(prices: F) -> F:
     The running peak starts at the first valid price of the input (slice the
     input to change it). NaN prices give NaN drawdowns and do not reset the peak.
     """
-    _check_prices(prices)
+    check_prices(prices)
     return prices / prices.cummax() - 1.0
 
 
@@ -538,8 +418,8 @@ def max_drawdown(
     """
     if not isinstance(prices, pd.Series):
         raise ConfigError("prices must be a Series here; use max_drawdowns() for a frame")
-    _check_prices(prices)
-    window, _, _ = _slice_period(prices, start, end)
+    check_prices(prices)
+    window, _, _ = slice_period(prices, start, end)
     valid = window.dropna()
     ticker = str(prices.name) if prices.name is not None else ""
     if valid.empty:
@@ -569,8 +449,8 @@ def max_drawdowns(
     """
     if not isinstance(prices, pd.DataFrame):
         raise ConfigError("prices must be a DataFrame here; use max_drawdown() for a Series")
-    _check_prices(prices)
-    window, _, _ = _slice_period(prices, start, end)
+    check_prices(prices)
+    window, _, _ = slice_period(prices, start, end)
     rows = {}
     for col in window.columns:
         valid = window[col].dropna()
@@ -629,7 +509,7 @@ def resample_log_returns(
         pd.tseries.frequencies.to_offset(rule)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"rule must be a pandas offset alias such as 'W-FRI', got {rule!r}") from exc
-    _check_index(log_returns, "log_returns")
+    check_index(log_returns, "log_returns")
     frame = _trim_empty_rows(_as_frame(log_returns))
     if frame.empty:
         raise ConfigError("log_returns has no data: every value is NaN")
@@ -677,11 +557,11 @@ def k_session_log_returns(log_returns: F, k: int, *, offset: int = 0, require_co
     more than ``k`` rows); then the ``offset`` leading sessions and a trailing
     incomplete block are dropped.
     """
-    k = _check_int(k, "k", minimum=1)
-    offset = _check_int(offset, "offset", minimum=0)
+    k = check_int(k, "k", minimum=1)
+    offset = check_int(offset, "offset", minimum=0)
     if offset >= k:
         raise ConfigError(f"offset must be < k ({k}), got {offset}")
-    _check_index(log_returns, "log_returns")
+    check_index(log_returns, "log_returns")
     frame = _trim_empty_rows(_as_frame(log_returns))
     n_blocks = (len(frame) - offset) // k
     if n_blocks < 1:
@@ -738,8 +618,8 @@ def annualized_volatility(
     -----
     NaNs are skipped; NaN with fewer than ``ddof + 1`` observations.
     """
-    ppy = _check_positive(periods_per_year, "periods_per_year")
-    ddof = _check_int(ddof, "ddof", minimum=0, unit="degrees of freedom")
+    ppy = check_positive(periods_per_year, "periods_per_year")
+    ddof = check_int(ddof, "ddof", minimum=0, unit="degrees of freedom")
     if isinstance(returns, pd.Series):
         return float(returns.std(ddof=ddof)) * math.sqrt(ppy)
     return returns.std(ddof=ddof) * math.sqrt(ppy)
@@ -780,8 +660,8 @@ def annualized_return(
     -----
     NaNs are skipped; NaN if a column has no observation.
     """
-    ppy = _check_positive(periods_per_year, "periods_per_year")
-    _check_choice(kind, "kind", ("log", "simple"))
+    ppy = check_positive(periods_per_year, "periods_per_year")
+    check_choice(kind, "kind", ("log", "simple"))
     if isinstance(log_returns, pd.Series):
         mean = float(log_returns.mean()) * ppy
         return math.expm1(mean) if kind == "simple" else mean
@@ -827,10 +707,10 @@ def rolling_volatility(
     -----
     ``sigma_t = std(r_{t-window+1..t}, ddof=1) * sqrt(periods_per_year)``.
     """
-    window = _check_int(window, "window", minimum=2)
-    _check_window_length(window, len(log_returns))
-    mp = window if min_periods is None else _check_int(min_periods, "min_periods", minimum=2)
+    window = check_int(window, "window", minimum=2)
+    check_window_length(window, len(log_returns))
+    mp = window if min_periods is None else check_int(min_periods, "min_periods", minimum=2)
     if mp > window:
         raise ConfigError(f"min_periods ({mp}) must be <= window ({window})")
-    scale = math.sqrt(_check_positive(periods_per_year, "periods_per_year")) if annualize else 1.0
+    scale = math.sqrt(check_positive(periods_per_year, "periods_per_year")) if annualize else 1.0
     return log_returns.rolling(window, min_periods=mp).std() * scale

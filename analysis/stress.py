@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._typing import DateLike
+from ._validation import as_timestamp, check_choice, check_index, check_int, check_open_unit, require_columns
 from .correlation import (
     MIN_FISHER_OBS,
     SHORT_SAMPLE_OBS,
@@ -36,17 +38,7 @@ from .correlation import (
     fisher_z_test,
 )
 from .errors import ConfigError, ShortSampleWarning
-from .returns import (
-    DateLike,
-    _as_timestamp,
-    _check_choice,
-    _check_index,
-    _check_int,
-    _check_open_unit,
-    _require_columns,
-    drawdown,
-    rolling_volatility,
-)
+from .returns import drawdown, rolling_volatility
 
 __all__ = [
     "DEFAULT_DRAWDOWN_THRESHOLD",
@@ -135,20 +127,20 @@ class StressSpec:
     end: DateLike | None = None
 
     def __post_init__(self) -> None:
-        _check_choice(self.kind, "kind", _KINDS)
+        check_choice(self.kind, "kind", _KINDS)
         if self.kind == "drawdown":
             _check_threshold(self.threshold)
         elif self.kind == "volatility":
-            _check_int(self.window, "window", minimum=2)
-            _check_open_unit(self.quantile, "quantile", example="0.8")
-            _check_choice(self.history, "history", _HISTORIES)
+            check_int(self.window, "window", minimum=2)
+            check_open_unit(self.quantile, "quantile", example="0.8")
+            check_choice(self.history, "history", _HISTORIES)
         else:
             if self.start is None or self.end is None:
                 raise ConfigError(
                     "a 'window' stress definition needs start and end dates, "
                     f"got start={self.start!r}, end={self.end!r}"
                 )
-            t0, t1 = _as_timestamp(self.start, "start"), _as_timestamp(self.end, "end")
+            t0, t1 = as_timestamp(self.start, "start"), as_timestamp(self.end, "end")
             if t0 > t1:
                 raise ConfigError(f"start ({t0.date()}) is after end ({t1.date()}); swap them")
 
@@ -170,7 +162,7 @@ class StressSpec:
             return f"{self.source} drawdown <= {self.threshold:.0%}"
         if self.kind == "volatility":
             return f"{self.source} {self.window}d vol > q{self.quantile:.2f} ({self.history})"
-        t0, t1 = _as_timestamp(self.start, "start"), _as_timestamp(self.end, "end")
+        t0, t1 = as_timestamp(self.start, "start"), as_timestamp(self.end, "end")
         return f"{t0.date()} to {t1.date()}"
 
 
@@ -233,9 +225,9 @@ def volatility_mask(
     -----
     ``sigma_t = std(r_{t-window+1..t})``; stress if ``sigma_t > Q_quantile``.
     """
-    window = _check_int(window, "window", minimum=2)
-    q = _check_open_unit(quantile, "quantile", example="0.8")
-    _check_choice(history, "history", _HISTORIES)
+    window = check_int(window, "window", minimum=2)
+    q = check_open_unit(quantile, "quantile", example="0.8")
+    check_choice(history, "history", _HISTORIES)
     vol = rolling_volatility(returns, window, annualize=False)
     if history == "full":
         if vol.notna().sum() == 0:
@@ -258,7 +250,7 @@ def window_mask(index: pd.DatetimeIndex, start: DateLike, end: DateLike) -> pd.S
     """
     if not isinstance(index, pd.DatetimeIndex):
         raise ConfigError(f"index must be a DatetimeIndex, got {type(index).__name__}")
-    t0, t1 = _as_timestamp(start, "start"), _as_timestamp(end, "end")
+    t0, t1 = as_timestamp(start, "start"), as_timestamp(end, "end")
     if t0 > t1:
         raise ConfigError(f"start ({t0.date()}) is after end ({t1.date()}); swap them")
     inside = (index >= t0) & (index <= t1)
@@ -303,16 +295,16 @@ def stress_mask(returns: pd.DataFrame, spec: StressSpec | Mapping[str, Any]) -> 
     """
     if not isinstance(spec, StressSpec):
         spec = StressSpec.from_params(spec)
-    _check_index(returns, "returns")
+    check_index(returns, "returns")
     if spec.kind == "window":
         assert spec.start is not None and spec.end is not None  # checked by StressSpec
         return window_mask(pd.DatetimeIndex(returns.index), spec.start, spec.end)
-    _require_columns(returns, [spec.source])
+    require_columns(returns, [spec.source])
     source = returns[spec.source]
     if spec.kind == "drawdown":
         dd = _wealth_drawdown(source)
         return _as_mask(dd <= spec.threshold, source.notna())
-    _check_int(spec.window, "window", minimum=2)
+    check_int(spec.window, "window", minimum=2)
     if spec.window > source.notna().sum():
         raise ConfigError(
             f"window ({spec.window}) is longer than the data ({int(source.notna().sum())} sessions "
@@ -371,7 +363,7 @@ def forbes_rigobon(
 
 def _split(returns: pd.DataFrame, columns: Sequence[str], mask: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Stress and calm row selectors where all ``columns`` are present."""
-    _require_columns(returns, columns)
+    require_columns(returns, columns)
     both = returns[list(columns)].notna().all(axis=1).to_numpy()
     stress = _mask_values(mask, returns.index, "mask")
     calm = _mask_values(~mask.astype(_MASK_DTYPE), returns.index, "mask")
@@ -514,7 +506,7 @@ def stress_correlation(
     (:func:`analysis.correlation.fisher_z_test`). Fewer than 30 sessions in a
     regime emit a ``ShortSampleWarning``.
     """
-    _check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
+    check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
     res = _stress_correlation(returns, x, y, mask, source, alternative)
     for name, n in (("stress", res.n_stress), ("calm", res.n_calm)):
         if n < MIN_FISHER_OBS:
@@ -563,8 +555,8 @@ def stress_correlation_table(
     Pairs with fewer than 4 stress or calm sessions get NaN statistics (no
     error); pairs with fewer than 30 are listed in one ``ShortSampleWarning``.
     """
-    _check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
-    _require_columns(returns, [source])
+    check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
+    require_columns(returns, [source])
     if pairs is None:
         pairs = [(source, str(c)) for c in returns.columns if c != source]
     if not pairs:
@@ -659,9 +651,9 @@ def tail_coexceedance(
 
 
 def _tail_coexceedance(returns: pd.DataFrame, x: str, y: str, q: float, tail: Tail) -> TailCoexceedance:
-    qq = _check_open_unit(q, "q", upper=0.5, example="0.05")
-    _check_choice(tail, "tail", _TAILS)
-    _require_columns(returns, [x, y])
+    qq = check_open_unit(q, "q", upper=0.5, example="0.05")
+    check_choice(tail, "tail", _TAILS)
+    require_columns(returns, [x, y])
     if x == y:
         raise ConfigError(f"x and y must be different tickers, got {x!r} twice")
     pair = returns[[x, y]].dropna()

@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._typing import DateLike
 from .calendar import sessions as xnys_sessions
 from .config import CALENDAR_DAYS_PER_YEAR, EXCHANGE_CALENDAR, TRADING_DAYS_PER_YEAR
 from .errors import ConfigError
@@ -62,7 +63,6 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-DateLike = str | dt.date | pd.Timestamp | np.datetime64
 Role = Literal[
     "btc_factor",
     "tech_factor",
