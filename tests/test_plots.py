@@ -171,7 +171,7 @@ CASES: dict[str, Callable[[bool], Figure]] = {
 
 
 def _plot_axes(fig: Figure) -> list[Axes]:
-    return [ax for ax in fig.axes if not plots._is_colorbar(ax)]
+    return [ax for ax in fig.axes if not plots._base.is_colorbar(ax)]
 
 
 def _watermarks(ax: Axes) -> list[str]:
@@ -259,7 +259,7 @@ def test_heatmap_colour_scale_and_mask() -> None:
     k = len(TICKERS)
     assert len(texts) == k * (k + 1) // 2  # lower triangle incl. diagonal
     assert all("n=60" in t for t in texts)
-    cbar = [ax for ax in fig.axes if plots._is_colorbar(ax)]
+    cbar = [ax for ax in fig.axes if plots._base.is_colorbar(ax)]
     assert cbar and "correlation" in cbar[0].get_ylabel()
 
 

@@ -1,0 +1,150 @@
+"""The article-claims chart."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..errors import ConfigError
+from ._base import (
+    ARTICLE_COLOR,
+    CLAIM_PANEL_HEIGHT,
+    CLAIM_WRAP_CHARS,
+    DEFAULT_SOURCE,
+    FIGSIZE_WIDE,
+    LARGE_VALUE,
+    REFERENCE_COLOR,
+    UNKNOWN_VERDICT_COLOR,
+    VERDICT_COLORS,
+    AxesArg,
+    check_source,
+    finish,
+    new_grid,
+    require_columns,
+)
+
+
+def _verdict_color(verdict: object) -> str:
+    text = " ".join(str(verdict).lower().split())
+    return next((color for prefix, color in VERDICT_COLORS if text.startswith(prefix)), UNKNOWN_VERDICT_COLOR)
+
+
+def _format_value(value: float, pattern: str | None) -> str:
+    if pattern is not None:
+        return pattern.format(value)
+    return f"{value:,.0f}" if abs(value) >= LARGE_VALUE else f"{value:.3g}"
+
+
+def claims_chart(
+    claims: pd.DataFrame,
+    *,
+    claim: str = "claim",
+    article: str = "article_value",
+    measured: str = "measured_value",
+    verdict: str = "verdict",
+    unit: str | None = "unit",
+    article_text: str | None = "article_text",
+    measured_text: str | None = "measured_text",
+    title: str = "Article claims vs measured values",
+    value_format: str | None = None,
+    ncols: int = 1,
+    ax: AxesArg = None,
+    source: str = DEFAULT_SOURCE,
+    synthetic: bool = False,
+) -> Figure:
+    """Article figure vs measured figure, one small panel per claim (own units and scale).
+
+    Parameters
+    ----------
+    claims
+        One row per claim with text ``claim``, numbers ``article_value`` and
+        ``measured_value`` (NaN allowed: drawn as "n/a") and ``verdict``.
+    claim, article, measured, verdict
+        Column names.
+    unit
+        Optional column with each claim's unit (e.g. "%", "correlation"), used as
+        the panel's x label; ignored when the column is absent.
+    article_text, measured_text
+        Optional columns with each figure as worded (e.g. "down 19.3%", "-21.4%"),
+        shown under the claim; ignored when absent.
+    title, value_format
+        Figure title; ``str.format`` pattern of the value labels (default:
+        thousands separators from 1,000 up, else three significant digits).
+    ncols, ax
+        Grid columns; optional target axes (one per claim).
+    source, synthetic
+        Source note, synthetic watermark.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ConfigError
+        Empty table or missing columns.
+
+    Notes
+    -----
+    Claims mix units (percent moves, correlations, betas), so each claim gets its
+    own x axis instead of a shared one. The measured bar is coloured by verdict
+    (green supported, amber partly, red not supported, grey not measurable or other).
+    """
+    check_source(source)
+    if not isinstance(claims, pd.DataFrame) or claims.empty:
+        raise ConfigError(
+            "claims is empty: pass one row per claim with claim, article_value, measured_value, verdict"
+        )
+    require_columns(claims, [claim, article, measured, verdict], "claims")
+    fig, axes = new_grid(
+        ax, len(claims), ncols, (FIGSIZE_WIDE[0] / ncols, CLAIM_PANEL_HEIGHT), sharex=False, sharey=False
+    )
+    has_unit = unit is not None and unit in claims.columns
+    text_cols = [c for c in (article_text, measured_text) if c is not None and c in claims.columns]
+    for (_, row), pax in zip(claims.iterrows(), axes, strict=True):
+        vals = np.array(
+            [pd.to_numeric(row[article], errors="coerce"), pd.to_numeric(row[measured], errors="coerce")],
+            dtype=np.float64,
+        )
+        colors = [ARTICLE_COLOR, _verdict_color(row[verdict])]
+        ypos = [0, 1]
+        pax.barh(ypos, np.nan_to_num(vals, nan=0.0), color=colors, height=0.6)
+        pax.axvline(0.0, color=REFERENCE_COLOR, lw=0.8)
+        finite = vals[np.isfinite(vals)]
+        span = max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-12)
+        pax.set_xlim(
+            min(0.0, float(finite.min(initial=0.0))) - 0.35 * span,
+            max(0.0, float(finite.max(initial=0.0))) + 0.35 * span,
+        )
+        for yv, v in zip(ypos, vals, strict=True):
+            text = "n/a" if not np.isfinite(v) else _format_value(v, value_format)
+            pax.annotate(
+                text,
+                (v if np.isfinite(v) else 0.0, yv),
+                xytext=(4 if not np.isfinite(v) or v >= 0 else -4, 0),
+                textcoords="offset points",
+                ha="left" if not np.isfinite(v) or v >= 0 else "right",
+                va="center",
+                fontsize="small",
+            )
+        pax.set_yticks(ypos, ["article", "measured"])
+        pax.set_ylim(1.6, -0.6)
+        pax.grid(axis="y", visible=False)
+        raw_unit = row[unit] if unit is not None and has_unit else None
+        unit_text = str(raw_unit).strip() if raw_unit is not None and pd.notna(raw_unit) else ""
+        pax.set_xlabel(f"value ({unit_text})" if unit_text else "value (unit as stated in the claim)")
+        pax.set_ylabel("figure")
+        lines = [textwrap.fill(str(row[claim]), width=int(CLAIM_WRAP_CHARS / ncols))]
+        if len(text_cols) == 2:
+            lines.append(
+                textwrap.fill(
+                    f"article: {row[text_cols[0]]}  |  measured: {row[text_cols[1]]}",
+                    width=int(CLAIM_WRAP_CHARS / ncols),
+                )
+            )
+        lines.append(f"verdict: {row[verdict]}")
+        pax.set_title("\n".join(lines), loc="left", fontsize="medium", fontweight="normal")
+    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
