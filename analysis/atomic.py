@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["TEMP_PREFIX", "write_bytes", "write_json", "write_parquet", "write_text"]
+__all__ = ["TEMP_PREFIX", "fsync_directory", "write_bytes", "write_json", "write_parquet", "write_text"]
 
 #: Prefix of temp files (so a cleaner can recognise leftovers of a crash).
 TEMP_PREFIX = ".tmp-"
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Persist a rename on POSIX (directories cannot be opened on Windows)."""
     if os.name != "posix":
         return
@@ -45,7 +45,7 @@ def write_bytes(path: Path, payload: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -1,8 +1,9 @@
 """Command line: ``python -m analysis fetch|clean|report|golden``.
 
-Errors are printed as one line on stderr with a non-zero exit code:
-2 bad input (parameter, ticker, date, directory), 3 data could not be fetched,
-4 data quality (nothing usable left), 5 report failed.
+Every command parses its options into one :class:`~analysis.pipeline.StudyRequest`. Errors
+are printed as one line on stderr with a non-zero exit code: 2 bad input (parameter, ticker,
+date, directory), 3 data could not be fetched, 4 data quality (stale or nothing usable),
+5 report failed, 6 another report run is writing the same output directory.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from .errors import (
     DataFetchError,
     DataQualityError,
     DataQualityWarning,
+    ReportBusyError,
     ReportError,
 )
-from .sources import SOURCES, load_raw, parse_date_range
-from .universe import load_universe, validate_tickers
+from .pipeline import StudyRequest, parse_date
+from .sources import SOURCES
 
 __all__ = ["build_parser", "main"]
 
@@ -33,36 +35,43 @@ EXIT_BAD_INPUT = 2
 EXIT_FETCH = 3
 EXIT_QUALITY = 4
 EXIT_REPORT = 5
-#: Fetches of at least this many tickers show a progress bar.
-PROGRESS_MIN_TICKERS = 5
+EXIT_BUSY = 6
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2 (as for every bad input)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--source", default="auto", help=f"data source: {', '.join(SOURCES)} (default auto)")
+    p.add_argument("--source", default="auto", help=f"data provider: {', '.join(SOURCES)} (default auto)")
     p.add_argument(
-        "--snapshot-dir",
-        type=Path,
-        default=None,
-        help="directory of per-ticker CSV files (default: $MARKET_DATA_DIR)",
+        "--snapshot-dir", default=None, help="directory of per-ticker CSV files (default: $MARKET_DATA_DIR)"
     )
     p.add_argument(
-        "--tickers", default=None, help="comma- or space-separated tickers (default: the whole universe)"
+        "--tickers",
+        nargs="+",
+        default=None,
+        help="tickers, space- or comma-separated, quoted or not (default: the whole universe)",
     )
     p.add_argument("--start", default=DEFAULT_START, help=f"first date, YYYY-MM-DD (default {DEFAULT_START})")
-    p.add_argument("--data-dir", type=Path, default=None, help="data directory (default: the repo's data/)")
+    p.add_argument("--data-dir", default=None, help="data directory (default: the repository's data/)")
     p.add_argument(
         "--strict",
         action="store_true",
-        help="never fall back to cached, snapshot or synthetic data; any failed ticker is an error",
+        help="never fall back to cached, snapshot or synthetic data; refuse stale or failed tickers",
     )
-    p.add_argument("--seed", type=int, default=None, help="seed of the synthetic source")
+    p.add_argument("--seed", type=int, default=None, help="seed of the synthetic provider")
     p.add_argument("--quiet", action="store_true", help="do not print data-quality warnings")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs and tests)."""
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m analysis", description=(__doc__ or "").splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, help_ in (
         ("fetch", "download (or read) raw prices into the cache"),
         ("clean", "clean and align prices into data/processed/"),
@@ -76,41 +85,71 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", default=DEFAULT_AS_OF, help=f"as-of date of the study (default {DEFAULT_AS_OF})"
     )
     p.add_argument(
-        "--end", default=None, help="last data date (default: as-of + the claims' sensitivity days)"
+        "--end", default=None, help="last data date (default: three sessions after the as-of date)"
     )
-    p.add_argument("--out", type=Path, default=None, help="output directory (default reports/<as-of>/)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default reports/<as-of>/, reports/<as-of>-synthetic/ for synthetic data)",
+    )
     p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
+    p.add_argument(
+        "--force", action="store_true", help="let a synthetic run replace a market-data report at --out"
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="seconds to wait for another run writing the same --out (default 0: exit at once)",
+    )
     p = sub.add_parser("golden", help="regenerate the nbval golden notebooks (synthetic source)")
     p.add_argument("--out", type=Path, default=None, help="output directory (default tests/golden/)")
     return parser
 
 
-def _tickers(arg: str | None) -> list[str]:
-    if arg is None:
-        return load_universe().tickers
-    return validate_tickers(arg.replace(",", " ").split())
-
-
-def _load(args: argparse.Namespace, start: pd.Timestamp, end: pd.Timestamp):  # type: ignore[no-untyped-def]
-    tickers = _tickers(args.tickers)
-    if args.snapshot_dir is not None and not args.snapshot_dir.is_dir():
-        raise ConfigError(f"snapshot directory not found: {args.snapshot_dir}")
-    return load_raw(
-        args.source,
-        tickers,
-        start,
-        end,
+def _request(args: argparse.Namespace, *, as_of: object, end: object) -> StudyRequest:
+    return StudyRequest.parse(
+        as_of,
+        start=args.start,
+        end=end,
+        source=args.source,
+        tickers=args.tickers,
         snapshot_dir=args.snapshot_dir,
         data_dir=args.data_dir,
         strict=args.strict,
         seed=args.seed,
-        progress=len(tickers) >= PROGRESS_MIN_TICKERS,
+    )
+
+
+def _fetch_request(args: argparse.Namespace) -> StudyRequest:
+    """fetch/clean: the window ends at ``--end`` (default today), which is also the as-of date."""
+    end = parse_date(args.end, "end") if args.end is not None else pd.Timestamp.today().normalize()
+    start = parse_date(args.start, "start")
+    if start > end:
+        raise ConfigError(f"start {start.date()} is after end {end.date()}")
+    return _request(args, as_of=end, end=end)
+
+
+def _load(request: StudyRequest):  # type: ignore[no-untyped-def]
+    from .sources import load_raw
+
+    return load_raw(
+        request.source,
+        list(request.tickers),
+        request.start,
+        request.end,
+        snapshot_dir=request.snapshot_dir,
+        data_dir=request.data_dir,
+        strict=request.strict,
+        seed=request.seed,
+        progress=sys.stderr.isatty(),
     )
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    start, end = parse_date_range(args.start, args.end or pd.Timestamp.today().normalize())
-    panel = _load(args, start, end)
+    request = _fetch_request(args)
+    panel = _load(request)
     print(f"source: {panel.source}{' (SYNTHETIC DEMO DATA)' if panel.synthetic else ''}")
     for t, df in panel.frames.items():
         print(f"  {t:<9} {len(df):>6} rows  {df.index.min().date()} .. {df.index.max().date()}")
@@ -122,10 +161,10 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def _cmd_clean(args: argparse.Namespace) -> int:
     from .clean import CleanConfig, clean_panel, write_outputs
 
-    start, end = parse_date_range(args.start, args.end or pd.Timestamp.today().normalize())
-    panel = _load(args, start, end)
-    result = clean_panel(panel, config=CleanConfig(start=start, end=end))
-    paths = write_outputs(result, args.data_dir)
+    request = _fetch_request(args)
+    panel = _load(request)
+    result = clean_panel(panel, config=CleanConfig(start=request.start, end=request.end))
+    paths = write_outputs(result, request.data_dir)
     s = result.summary
     print(
         f"cleaned {len(s['tickers'])} tickers, {s['start']} .. {s['end']} ({s['sessions']} sessions), "
@@ -139,20 +178,9 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import ReportOptions, run_report
 
-    opts = ReportOptions(
-        as_of=args.as_of,
-        start=args.start,
-        end=args.end,
-        source=args.source,
-        snapshot_dir=args.snapshot_dir,
-        data_dir=args.data_dir,
-        tickers=_tickers(args.tickers) if args.tickers else None,
-        strict=args.strict,
-        seed=args.seed,
-        out=args.out,
-        jobs=args.jobs,
-    )
-    out = run_report(opts)
+    request = _request(args, as_of=args.as_of, end=args.end)
+    opts = ReportOptions(out=args.out, jobs=args.jobs, force=args.force, wait=args.wait)
+    out = run_report(request, opts)
     print(f"report complete: {out / 'index.html'}")
     return 0
 
@@ -167,27 +195,25 @@ def _cmd_golden(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
     if getattr(args, "quiet", False):
         warnings.simplefilter("ignore", DataQualityWarning)
     else:
         warnings.simplefilter("always", DataQualityWarning)
         warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
     commands = {"fetch": _cmd_fetch, "clean": _cmd_clean, "report": _cmd_report, "golden": _cmd_golden}
+    codes: list[tuple[type[AnalysisError], int]] = [
+        (ConfigError, EXIT_BAD_INPUT),
+        (DataFetchError, EXIT_FETCH),
+        (DataQualityError, EXIT_QUALITY),
+        (ReportBusyError, EXIT_BUSY),
+        (ReportError, EXIT_REPORT),
+    ]
     try:
         return commands[args.command](args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except DataFetchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FETCH
-    except DataQualityError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_QUALITY
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REPORT
     except AnalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return next((code for kind, code in codes if isinstance(exc, kind)), 1)

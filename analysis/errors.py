@@ -16,6 +16,7 @@ __all__ = [
     "DataQualityWarning",
     "ExcludedRangeWarning",
     "PreListingWarning",
+    "ReportBusyError",
     "ReportError",
     "ShortSampleWarning",
     "SplitRepairedWarning",
@@ -79,3 +80,7 @@ class SyntheticDataWarning(UserWarning):
 
 class ShortSampleWarning(UserWarning):
     """A statistic was computed on fewer observations than requested."""
+
+
+class ReportBusyError(ReportError):
+    """Another report run holds the lock on the same output directory."""

@@ -1,20 +1,35 @@
-"""Report runner: clean the data once, execute every notebook with papermill, publish.
+"""Report runner: build the panel once, execute every notebook with papermill, publish atomically.
 
-A run writes into a staging directory next to the target and is renamed to
-``reports/<as-of>/`` only when every notebook succeeded, so a partial report is
-never presented as complete. A failed run is kept as ``reports/<as-of>.failed/``
-with ``status.json`` naming the notebook and the cell that failed.
+Guarantees
+    * **One panel, absolute paths.** The cleaned panel is published once into the run's
+      staging directory; every notebook gets the same ``request`` and the absolute
+      ``panel_dir`` and ``output_dir`` of that run, and its kernel starts in the staging
+      directory without changing the runner's working directory (papermill's ``cwd`` does a
+      process-wide ``chdir``, unsafe with the runner's threads, so it is never used).
+    * **Never deletes what it did not write.** An existing ``--out`` that is not a report
+      written by this package (no :data:`REPORT_MARKER`) is refused with exit 2, naming it.
+    * **Market data is never silently replaced by synthetic data.** By default a synthetic run
+      is published to ``reports/<as-of>-synthetic/``; an explicit ``--out`` holding a
+      market-data report is refused for a synthetic run unless ``force=True``.
+    * **One writer, atomic publication.** Runs on the same target are serialised by a lock
+      (``.<name>.lock`` beside it): a second run waits up to ``wait`` seconds, then exits with
+      :class:`~analysis.errors.ReportBusyError`. A finished run lives in
+      ``.<name>.versions/<id>/`` and ``<name>`` is a symlink switched with one
+      ``os.replace``, so at any instant ``<name>`` is the old or the new complete report. The
+      previous version is kept; older ones, and staging directories of crashed runs, are
+      removed at the next start.
+    * **Stale data is said where a reader looks.** ``status.json`` and ``index.html`` list
+      each ticker's last date, flag tickers ending before the as-of date, statistics computed
+      on fewer observations than their window, failed tickers, skipped sections and every
+      warning the notebooks raised; ``strict`` refuses stale data before any notebook runs.
 
-Layout of a finished run::
+Layout of a published report::
 
-    reports/<as-of>/
-      index.html            summary with headline numbers and links
-      metrics.json          merged key numbers of every notebook + run metadata
-      status.json           {"complete": true, ...}
-      NN-name.ipynb / .html executed notebooks and their HTML
-      figures/*.png         every figure
-      results/*.json        per-notebook key numbers
-      data/processed/       the cleaned panel the notebooks read (+ quality.md)
+    reports/<as-of>/            -> .<as-of>.versions/<id>/ (symlink)
+      index.html                summary: claims, headline numbers, coverage, figures, warnings
+      metrics.json, status.json machine-readable results and run status
+      NN-name.ipynb / .html     executed notebooks (HTML without code or stderr)
+      figures/*.png, results/*.json, data/processed/ (the panel the notebooks read)
 """
 
 from __future__ import annotations
@@ -22,33 +37,36 @@ from __future__ import annotations
 import html
 import json
 import os
+import secrets
 import shutil
 import sys
 import time
-import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from . import __version__, atomic
-from .clean import CleanConfig, clean_panel, write_outputs
-from .config import DEFAULT_START, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
-from .errors import ConfigError, DataQualityWarning, ReportError
-from .sources import load_raw, parse_date_range
-from .study import DEFAULT_LOOKAHEAD_DAYS, SYNTHETIC_BANNER, to_jsonable
+from .clean import CleanResult, write_outputs
+from .config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
+from .coverage import Coverage, data_coverage
+from .errors import ConfigError, ReportBusyError, ReportError
+from .pipeline import SYNTHETIC_BANNER, StudyRequest, build_panel
+from .study import to_jsonable
 from .universe import load_universe
 
 __all__ = [
     "GOLDEN_DIR",
+    "GOLDEN_PANEL_DIR",
     "GOLDEN_SEED",
     "NOTEBOOKS",
+    "REPORT_MARKER",
     "NotebookRun",
     "ReportOptions",
+    "build_golden_panel",
     "execute_notebooks",
+    "golden_request",
     "regenerate_golden",
     "run_report",
 ]
@@ -62,29 +80,51 @@ NOTEBOOKS: tuple[str, ...] = (
     "05-article-claims",
 )
 GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
-#: Seed of the synthetic source used for the golden notebooks.
-GOLDEN_SEED = 9  # SyntheticConfig().seed: sample values close to the planted ones
+#: The golden notebooks' panel, built by ``make golden`` and before nbval runs (not committed).
+GOLDEN_PANEL_DIR = GOLDEN_DIR / "panel"
+#: Seed and as-of date of the golden notebooks (synthetic source).
+GOLDEN_SEED = 9
+GOLDEN_AS_OF = "2025-12-02"
 KERNEL_NAME = "python3"
 #: Seconds a single cell may run before the report fails.
 CELL_TIMEOUT_S = 600
+#: File that marks a directory as a report written by this package.
+REPORT_MARKER = ".analysis-report.json"
+#: File that marks a staging directory of this package (safe to remove after a crash).
+STAGING_MARKER = ".analysis-staging"
+#: Suffix of the default output directory of a synthetic run.
+SYNTHETIC_SUFFIX = "-synthetic"
+#: Kernel options: no per-kernel "running over TCP without encryption" log line.
+KERNEL_ARGS = ("--IPKernelApp.log_level=ERROR",)
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """Options of one report run (mirrors the CLI)."""
+    """How the runner runs (the study itself is the :class:`~analysis.pipeline.StudyRequest`).
 
-    as_of: str
-    start: str = DEFAULT_START
-    end: str | None = None
-    source: str = "auto"
-    snapshot_dir: Path | None = None
-    data_dir: Path | None = None
-    tickers: list[str] | None = None
-    strict: bool = False
-    seed: int | None = None
+    Attributes
+    ----------
+    out
+        Output directory (default ``reports/<as-of>/``, or ``reports/<as-of>-synthetic/`` for
+        synthetic data).
+    jobs
+        Notebooks run in parallel.
+    force
+        Replace a market-data report at ``out`` with a synthetic one.
+    wait
+        Seconds to wait for another run on the same ``out`` (0: exit at once).
+    notebooks
+        Which notebooks to run.
+    progress
+        One line per notebook on stderr (default: when stderr is a terminal).
+    """
+
     out: Path | None = None
     jobs: int = 2
+    force: bool = False
+    wait: float = 0.0
     notebooks: tuple[str, ...] = NOTEBOOKS
+    progress: bool | None = None
 
 
 @dataclass
@@ -99,45 +139,55 @@ class NotebookRun:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _cell_timings(nb_path: Path) -> dict[str, float]:
-    """Kernel-side seconds per cell from papermill's metadata (sum by kind)."""
-    try:
-        nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    total = 0.0
-    first = 0.0
-    for i, cell in enumerate(c for c in nb.get("cells", []) if c.get("cell_type") == "code"):
-        d = cell.get("metadata", {}).get("papermill", {}).get("duration")
-        if d is not None:
-            total += float(d)
-            if i <= 1:
-                first += float(d)
-    return {"cells_s": round(total, 3), "imports_s": round(first, 3)}
+# --------------------------------------------------------------------------- notebook execution
 
 
-def _execute_one(name: str, out_dir: Path, parameters: dict[str, Any]) -> NotebookRun:
+def _cell_timings(nb: dict[str, Any]) -> dict[str, float]:
+    """Kernel-side seconds per kind of cell, from papermill's metadata.
+
+    ``imports_s`` is the first code cell, ``figures_s`` the cells that showed an image,
+    ``compute_s`` the rest.
+    """
+    imports = figures = compute = 0.0
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    for i, cell in enumerate(code):
+        d = float(cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
+        if i == 0:
+            imports += d
+        elif any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+            figures += d
+        else:
+            compute += d
+    return {
+        "cells_s": round(imports + figures + compute, 3),
+        "imports_s": round(imports, 3),
+        "figures_s": round(figures, 3),
+        "compute_s": round(compute, 3),
+    }
+
+
+def _execute_one(name: str, src_dir: Path, out_dir: Path, parameters: dict[str, Any]) -> NotebookRun:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    src = NOTEBOOKS_DIR / f"{name}.ipynb"
+    src = src_dir / f"{name}.ipynb"
     if not src.is_file():
         raise ConfigError(f"notebook not found: {src}")
     dst = out_dir / f"{name}.ipynb"
     t0 = time.perf_counter()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pm.execute_notebook(
-                str(src),
-                str(dst),
-                parameters=parameters,
-                kernel_name=KERNEL_NAME,
-                cwd=str(out_dir),
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=CELL_TIMEOUT_S,
-            )
+        pm.execute_notebook(
+            str(src),
+            str(dst),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=CELL_TIMEOUT_S,
+            # The kernel starts in out_dir without a process-wide chdir (papermill's cwd= does one).
+            resources={"metadata": {"path": str(out_dir)}},
+            extra_arguments=list(KERNEL_ARGS),
+        )
     except PapermillExecutionError as exc:
         return NotebookRun(
             name,
@@ -146,162 +196,444 @@ def _execute_one(name: str, out_dir: Path, parameters: dict[str, Any]) -> Notebo
             error=f"{exc.ename}: {exc.evalue}",
             cell=int(exc.exec_count or exc.cell_index),
         )
-    except Exception as exc:
+    except Exception as exc:  # a kernel that died or failed to start: name it, keep the others
         return NotebookRun(name, dst, time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
     run = NotebookRun(name, dst, time.perf_counter() - t0)
-    run.timings = _cell_timings(dst)
+    run.timings = _cell_timings(json.loads(dst.read_text(encoding="utf-8")))
     return run
 
 
 def execute_notebooks(
-    names: tuple[str, ...], out_dir: Path, parameters: dict[str, Any], *, jobs: int = 2
+    names: tuple[str, ...],
+    out_dir: Path,
+    parameters: dict[str, Any],
+    *,
+    jobs: int = 2,
+    src_dir: Path | None = None,
+    progress: bool = False,
 ) -> list[NotebookRun]:
-    """Execute notebooks with papermill into ``out_dir`` (in parallel), returning each outcome.
+    """Execute notebooks with papermill into ``out_dir`` (``jobs`` at a time), returning each outcome.
 
-    ``parameters`` may contain ``{name}`` placeholders (e.g. ``results/{name}.json``).
+    Every notebook gets the same ``parameters``; its kernel starts in ``out_dir``.
     """
-
-    def params_for(name: str) -> dict[str, Any]:
-        return {k: (v.format(name=name) if isinstance(v, str) else v) for k, v in parameters.items()}
-
+    source = src_dir or NOTEBOOKS_DIR
+    runs: dict[str, NotebookRun] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_execute_one, n, out_dir, params_for(n)) for n in names]
-        return [f.result() for f in futures]
+        futures = {pool.submit(_execute_one, n, source, out_dir, parameters): n for n in names}
+        for done, future in enumerate(as_completed(futures), start=1):
+            run = future.result()
+            runs[run.name] = run
+            if progress:
+                state = "ok" if run.error is None else f"FAILED ({run.error})"
+                print(f"[{done}/{len(names)}] {run.name}: {state} in {run.seconds:.1f} s", file=sys.stderr)
+    return [runs[n] for n in names]
 
 
-def _to_html(nb_path: Path) -> Path:
+# --------------------------------------------------------------------------- HTML
+
+
+def _stderr_outputs(nb: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every stderr stream output of an executed notebook, with its cell number."""
+    found = []
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    for i, cell in enumerate(code, start=1):
+        for out in cell.get("outputs", []):
+            if _is_stderr(out):
+                text = "".join(out.get("text", ""))
+                if text.strip():
+                    found.append({"cell": i, "text": text.strip()})
+    return found
+
+
+def _is_stderr(output: dict[str, Any]) -> bool:
+    return output.get("output_type") == "stream" and output.get("name") == "stderr"
+
+
+def _to_html(nb_path: Path, title: str) -> Path:
+    """HTML of an executed notebook for readers: no code, no prompts, no stderr."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(nb_path), as_version=4)  # type: ignore[no-untyped-call]
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)  # type: ignore[no-untyped-call]
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", []) if not _is_stderr(o)]
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
+        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(nb)
     out = nb_path.with_suffix(".html")
-    out.write_text(body, encoding="utf-8")
+    atomic.write_text(out, body)
     return out
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return html.escape(str(v))
+def _notebook_title(nb_path: Path, default: str) -> str:
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", "")).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return default
 
 
-def _index_html(meta: dict[str, Any], metrics: dict[str, Any], runs: list[NotebookRun]) -> str:
-    banner = (
-        (
-            f'<div class="banner">{SYNTHETIC_BANNER}: this run used the synthetic source; numbers illustrate '
-            "the method only.</div>"
+def _esc(v: Any) -> str:
+    return html.escape("" if v is None else str(v))
+
+
+INDEX_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1150px; margin: 2em auto; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.banner { background: #b00020; color: white; padding: 12px; font-weight: bold; font-size: 1.2em; }
+.warn { background: #fff4e5; border-left: 4px solid #d4a017; padding: 8px 12px; }
+.v-supported, .ok { color: #0a7d27; } .v-not, .stale, .failed { color: #b00020; font-weight: bold; }
+.thumbs { display: flex; flex-wrap: wrap; gap: 12px; } .thumbs figure { margin: 0; width: 260px; }
+.thumbs img { width: 260px; border: 1px solid #ddd; } .thumbs figcaption { font-size: 0.8em; color: #555; }
+"""
+
+
+def _claims_rows(claims: list[dict[str, Any]], stability: dict[str, Any]) -> str:
+    rows = []
+    for c in claims:
+        verdict = str(c.get("verdict", ""))
+        st = stability.get(str(c.get("claim_id")), {})
+        holds = st.get("text") or ("yes" if st.get("stable") else "no" if st else "–")
+        rows.append(
+            f"<tr><td>{_esc(c.get('claim'))}</td><td>{_esc(c.get('article_text'))}</td>"
+            f"<td>{_esc(c.get('measured_text'))}</td><td>{_esc(c.get('window'))}</td>"
+            f"<td class='v-{_esc(verdict.split()[0] if verdict else '')}'>{_esc(verdict)}</td>"
+            f"<td>{_esc(holds)}</td></tr>"
         )
+    return "".join(rows)
+
+
+def _headline_rows(results: dict[str, Any]) -> str:
+    rows = []
+    for nb, res in results.items():
+        for h in res.get("headline") or []:
+            if isinstance(h, dict):
+                rows.append(
+                    f"<tr><td>{_esc(nb)}</td><td>{_esc(h.get('name'))}</td>"
+                    f"<td class='num'>{_esc(h.get('text'))}</td><td>{_esc(h.get('note', ''))}</td></tr>"
+                )
+    return "".join(rows)
+
+
+def _coverage_rows(coverage: Coverage) -> str:
+    rows = []
+    for r in coverage.table.to_dict("records"):
+        status = str(r["status"])
+        css = "ok" if status == "ok" else "stale" if status == "stale" else "failed"
+        rows.append(
+            f"<tr><td>{_esc(r['ticker'])}</td><td>{_esc(r['name'])}</td><td>{_esc(r['first'])}</td>"
+            f"<td>{_esc(r['last'])}</td><td class='{css}'>{_esc(status)}</td>"
+            f"<td>{_esc(r['reason'])}</td></tr>"
+        )
+    return "".join(rows)
+
+
+def _index_html(
+    meta: dict[str, Any], results: dict[str, Any], runs: list[NotebookRun], coverage: Coverage
+) -> str:
+    banner = (
+        f'<div class="banner">{SYNTHETIC_BANNER}: this run used the synthetic source; numbers illustrate '
+        "the method only.</div>"
         if meta["synthetic"]
         else ""
     )
-    rows = "".join(
-        f'<tr><td><a href="{r.name}.html">{r.name}</a></td><td><a href="{r.name}.ipynb">ipynb</a></td>'
-        f"<td>{r.seconds:.1f} s</td></tr>"
+    notebook_rows = "".join(
+        f'<tr><td><a href="{_esc(r.name)}.html">{_esc(meta["titles"].get(r.name, r.name))}</a></td>'
+        f'<td><a href="{_esc(r.name)}.ipynb">{_esc(r.name)}.ipynb</a></td>'
+        f'<td class="num">{r.seconds:.1f} s</td></tr>'
         for r in runs
     )
-    heads = []
-    for nb, res in metrics.get("notebooks", {}).items():
-        for k, v in (res.get("headline") or {}).items():
-            heads.append(f"<tr><td>{html.escape(nb)}</td><td>{html.escape(k)}</td><td>{_fmt(v)}</td></tr>")
-    claims = metrics.get("notebooks", {}).get("05-article-claims", {}).get("claims", [])
-    claim_rows = "".join(
-        f"<tr><td>{html.escape(str(c.get('claim')))}</td><td>{html.escape(str(c.get('article_text')))}</td>"
-        f"<td>{html.escape(str(c.get('measured_text')))}</td><td>{html.escape(str(c.get('window')))}</td>"
-        f"<td class='v-{str(c.get('verdict', '')).split()[0]}'>{html.escape(str(c.get('verdict')))}</td></tr>"
-        for c in claims
+    claims_nb = results.get("05-article-claims", {})
+    claims = claims_nb.get("claims", []) or []
+    stability = {str(k): v for k, v in (claims_nb.get("claims_stability") or {}).items()}
+    thumbs = "".join(
+        f'<figure><a href="figures/{_esc(f)}"><img src="figures/{_esc(f)}" alt="{_esc(f)}"></a>'
+        f"<figcaption>{_esc(f)}</figcaption></figure>"
+        for f in meta["figures"]
     )
-    figs = "".join(f'<li><a href="figures/{p}">{p}</a></li>' for p in meta.get("figures", []))
+    notes = []
+    for nb, res in results.items():
+        for w in res.get("warnings") or []:
+            notes.append(f"<li><b>{_esc(nb)}</b> ({_esc(w.get('category'))}): {_esc(w.get('message'))}</li>")
+        for s in res.get("short_samples") or []:
+            notes.append(f"<li><b>{_esc(nb)}</b> (short sample): {_esc(s)}</li>")
+        for s in res.get("skipped") or []:
+            notes.append(
+                f"<li><b>{_esc(nb)}</b> (section skipped): {_esc(s.get('section'))}, no data for "
+                f"{_esc(', '.join(s.get('missing') or []))}</li>"
+            )
+    for w in meta["stderr"]:
+        notes.append(
+            f"<li><b>{_esc(w['notebook'])}</b> cell {w['cell']} (stderr): <pre>{_esc(w['text'])}</pre></li>"
+        )
+    coverage_note = (
+        f'<p class="warn">{_esc(coverage.sentence())}</p>'
+        if not coverage.complete
+        else f"<p>{_esc(coverage.sentence())}</p>"
+    )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Study report as of {meta["as_of"]}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
-color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px solid #ccc; padding: 4px 8px; }}
-th {{ background: #f3f3f3; }} .banner {{ background: #b00020; color: white; padding: 12px; font-weight: bold;
-font-size: 1.2em; }} .v-supported {{ color: #0a7d27; }} .v-not {{ color: #b00020; }}
-</style></head><body>
+<html lang="en"><head><meta charset="utf-8"><title>Study report as of {_esc(meta["as_of"])}</title>
+<style>{INDEX_CSS}</style></head><body>
 {banner}
-<h1>Crypto, tech and the AI-pivot miners &mdash; report as of {meta["as_of"]}</h1>
-<p>Source: <b>{html.escape(meta["source"])}</b>; panel {meta["panel_start"]} .. {meta["panel_end"]}
-({meta["sessions"]} sessions, {meta["n_tickers"]} tickers); generated {meta["generated_at"]} by analysis
-{meta["package_version"]}. Data quality: <a href="data/processed/quality.md">quality.md</a>.
-All numbers are computed from the data of this run; see <a href="metrics.json">metrics.json</a>.</p>
+<h1>Crypto, tech and the AI-pivot miners &mdash; report as of {_esc(meta["as_of"])}</h1>
+<p>Data provider: <b>{_esc(meta["provider"])}</b>; last data date used <b>{_esc(meta["last_data_date"])}</b>;
+panel {_esc(meta["panel_start"])} .. {_esc(meta["panel_end"])} ({_esc(meta["sessions"])} sessions,
+{_esc(meta["n_tickers"])} tickers). Generated {_esc(meta["generated_at"])} by analysis
+{_esc(meta["package_version"])}.
+Every number is computed from the data of this run (<a href="metrics.json">metrics.json</a>,
+<a href="status.json">status.json</a>, <a href="data/processed/quality.md">data-quality report</a>).</p>
 <h2>Article claims</h2>
-<table><tr><th>claim</th><th>article</th><th>measured</th><th>window</th><th>verdict</th></tr>{claim_rows}</table>
+<table><tr><th>claim</th><th>article</th><th>measured</th><th>window</th><th>verdict</th>
+<th>verdict across the sensitivity dates</th></tr>{_claims_rows(claims, stability)}</table>
 <h2>Headline numbers</h2>
-<table><tr><th>notebook</th><th>metric</th><th>value</th></tr>{"".join(heads)}</table>
+<table><tr><th>notebook</th><th>measure</th><th>value</th><th>note</th></tr>{_headline_rows(results)}</table>
+<h2>Data coverage</h2>
+{coverage_note}
+<table><tr><th>ticker</th><th>name</th><th>first</th><th>last</th><th>status</th><th>reason</th></tr>
+{_coverage_rows(coverage)}</table>
 <h2>Notebooks</h2>
-<table><tr><th>notebook (HTML)</th><th>executed</th><th>run time</th></tr>{rows}</table>
-<h2>Figures</h2><ul>{figs}</ul>
+<table><tr><th>notebook (HTML)</th><th>executed notebook</th><th>run time</th></tr>{notebook_rows}</table>
+<h2>Figures</h2><div class="thumbs">{thumbs}</div>
+<h2>Warnings and notes</h2>
+{"<ul>" + "".join(notes) + "</ul>" if notes else "<p>None.</p>"}
 </body></html>
 """
 
 
-def _write_json(path: Path, obj: Any) -> None:
-    atomic.write_json(path, to_jsonable(obj))
+# --------------------------------------------------------------------------- output directory
 
 
-def run_report(opts: ReportOptions) -> Path:
-    """Run the full report and return its directory.
+def _read_marker(directory: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads((directory / REPORT_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("package") == "analysis" else None
+
+
+def _versions_dir(target: Path) -> Path:
+    return target.parent / f".{target.name}.versions"
+
+
+def _is_ours(target: Path) -> bool:
+    """True if ``target`` is a report (or a link to one) written by this package."""
+    if target.is_symlink():
+        real = target.resolve()
+        return real.parent == _versions_dir(target).resolve() and _read_marker(real) is not None
+    return target.is_dir() and _read_marker(target) is not None
+
+
+def _check_target(target: Path) -> None:
+    """Refuse an output path this package did not write (exit 2), naming it."""
+    if target.is_symlink() or target.exists():
+        if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
+            return  # an empty directory: nothing to lose
+        if not _is_ours(target):
+            raise ConfigError(
+                f"--out {target} exists and is not a report written by this package (no {REPORT_MARKER}); "
+                "refusing to replace it. Choose another directory or remove it yourself."
+            )
+
+
+def _default_target(request: StudyRequest, synthetic: bool) -> Path:
+    name = str(request.as_of.date()) + (SYNTHETIC_SUFFIX if synthetic else "")
+    return REPORTS_DIR / name
+
+
+def _absolute(path: Path) -> Path:
+    """Absolute path without resolving its last component (it may be our symlink)."""
+    p = Path(os.path.abspath(path.expanduser()))
+    return p.parent.resolve() / p.name
+
+
+def _check_synthetic_rule(target: Path, synthetic: bool, force: bool) -> None:
+    if not synthetic or force or not (target.is_symlink() or target.exists()):
+        return
+    marker = _read_marker(target.resolve()) if _is_ours(target) else None
+    if marker is not None and not marker.get("synthetic", True):
+        raise ConfigError(
+            f"{target} holds a report made from market data ({marker.get('provider')}, as of "
+            f"{marker.get('as_of')}); this run used SYNTHETIC demo data and will not replace it. "
+            "Pass --force to replace it, or --out for another directory."
+        )
+
+
+def _recover(target: Path) -> None:
+    """Remove staging directories of crashed runs and old versions (call under the lock)."""
+    for stale in target.parent.glob(f".{target.name}.staging-*"):
+        if (stale / STAGING_MARKER).is_file():
+            shutil.rmtree(stale, ignore_errors=True)
+    for link in target.parent.glob(f".{target.name}.link-*"):
+        if link.is_symlink():
+            link.unlink(missing_ok=True)
+
+
+def _prune_versions(target: Path, keep: set[Path]) -> None:
+    versions = _versions_dir(target)
+    if not versions.is_dir():
+        return
+    for entry in versions.iterdir():
+        if entry.resolve() not in keep and (
+            _read_marker(entry) is not None or (entry / STAGING_MARKER).is_file()
+        ):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _swap_link(link: Path, directory: Path) -> None:
+    """Point ``link`` at ``directory`` with one ``os.replace`` (relative link)."""
+    tmp = link.parent / f".{link.name}.link-{secrets.token_hex(4)}"
+    os.symlink(os.path.relpath(directory, link.parent), tmp)
+    os.replace(tmp, link)
+    atomic.fsync_directory(link.parent)
+
+
+def _publish(staging: Path, target: Path) -> Path:
+    """Move ``staging`` into the versions directory and switch ``target`` to it atomically."""
+    versions = _versions_dir(target)
+    versions.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    final = versions / f"{stamp}-{secrets.token_hex(3)}"
+    os.replace(staging, final)
+    keep = {final.resolve()}
+    if target.is_symlink():
+        keep.add(target.resolve())
+    elif target.is_dir():
+        if any(target.iterdir()):  # a report of this package in the old (plain directory) layout
+            legacy = versions / f"legacy-{stamp}"
+            os.replace(target, legacy)
+            keep.add(legacy.resolve())
+        else:
+            target.rmdir()
+    _swap_link(target, final)
+    _prune_versions(target, keep)
+    return target
+
+
+def _publish_failed(staging: Path, target: Path) -> Path:
+    """Keep a failed run beside the target as ``<name>.failed`` (a link into the versions directory)."""
+    failed = target.parent / f"{target.name}.failed"
+    versions = _versions_dir(target)
+    versions.mkdir(exist_ok=True)
+    dead = versions / f"failed-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    os.replace(staging, dead)
+    old = failed.resolve() if failed.is_symlink() else None
+    if failed.is_symlink() or not failed.exists():
+        _swap_link(failed, dead)
+        if old is not None and old.parent == versions.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+        return failed
+    return dead  # a user's own <name>.failed is left alone
+
+
+def _drop_failed(target: Path) -> None:
+    failed = target.parent / f"{target.name}.failed"
+    if failed.is_symlink() and failed.resolve().parent == _versions_dir(target).resolve():
+        shutil.rmtree(failed.resolve(), ignore_errors=True)
+        failed.unlink()
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _lock(target: Path, wait: float) -> Any:
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(target.parent / f".{target.name}.lock"))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout as exc:
+        raise ReportBusyError(
+            f"another report run is writing {target} (lock {lock.lock_file}); "
+            f"waited {wait:g} s. Try again later or pass --wait SECONDS."
+        ) from exc
+    return lock
+
+
+def run_report(request: StudyRequest, options: ReportOptions | None = None) -> Path:
+    """Run the full report for ``request`` and return the published directory.
 
     Raises
     ------
+    ConfigError
+        Bad output directory (not a report of this package), a market-data report that a
+        synthetic run would replace, an as-of date outside the data (before any notebook runs).
+    ReportBusyError
+        Another run holds the lock on the same output directory.
+    DataQualityError
+        ``strict`` and a ticker is stale or missing at the as-of date.
     ReportError
-        If any notebook fails (names the notebook, the cell and the error); the
-        run is left in ``<out>.failed/`` and any previous complete report is kept.
+        A notebook failed (names the notebook, the cell and the error); the run is kept as
+        ``<out>.failed`` and any previous complete report is kept.
     """
-    as_of, _ = parse_date_range(opts.as_of, opts.as_of)
-    start, _ = parse_date_range(opts.start, opts.start)
-    if as_of < start:
-        raise ConfigError(f"as-of {as_of.date()} is before the start date {start.date()}")
-    end_value = opts.end if opts.end else as_of + pd.Timedelta(days=DEFAULT_LOOKAHEAD_DAYS)
-    start, end = parse_date_range(opts.start, end_value)
-    if end < as_of:
-        raise ConfigError(f"end {end.date()} is before the as-of date {as_of.date()}")
-    out = (opts.out or REPORTS_DIR / str(as_of.date())).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    opts = options or ReportOptions()
+    if opts.jobs < 1:
+        raise ConfigError(f"jobs must be >= 1, got {opts.jobs}")
+    explicit = _absolute(opts.out) if opts.out is not None else None
+    if explicit is not None:
+        _check_target(explicit)  # fail fast, before loading any data
     t0 = time.perf_counter()
-
     uni = load_universe()
-    tickers = uni.select(opts.tickers)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        raw = load_raw(
-            opts.source,
-            tickers,
-            start,
-            end,
-            snapshot_dir=opts.snapshot_dir,
-            data_dir=opts.data_dir,
-            strict=opts.strict,
-            seed=opts.seed,
-            progress=sys.stderr.isatty(),
-        )
-        cleaned = clean_panel(raw, config=CleanConfig(start=start, end=end), universe=uni)
-    write_outputs(cleaned, staging / "data")
+    panel = build_panel(request, universe=uni)
+    coverage = data_coverage(panel, request.as_of, uni)
+    target = explicit or _default_target(request, panel.synthetic)
+    target.parent.mkdir(parents=True, exist_ok=True)
     t_data = time.perf_counter() - t0
 
+    lock = _lock(target, opts.wait)
+    try:
+        _check_target(target)
+        _check_synthetic_rule(target, panel.synthetic, opts.force)
+        _recover(target)
+        staging = target.parent / f".{target.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+        staging.mkdir()
+        (staging / STAGING_MARKER).write_text(f"pid {os.getpid()}\n", encoding="utf-8")
+        try:
+            out = _run_in(staging, target, request, panel, coverage, opts, t0, t_data)
+        except BaseException:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        lock.release()
+    return out
+
+
+def _run_in(
+    staging: Path,
+    target: Path,
+    request: StudyRequest,
+    panel: CleanResult,
+    coverage: Coverage,
+    opts: ReportOptions,
+    t0: float,
+    t_data: float,
+) -> Path:
+    write_outputs(panel, staging / "data")
     params: dict[str, Any] = {
-        "as_of": str(as_of.date()),
-        "start": str(start.date()),
-        "end": str(end.date()),
-        "source": cleaned.summary["source"],
-        "panel_dir": "data",
-        "results_path": "results/{name}.json",
-        "figures_dir": "figures",
-        "tickers": tickers,
+        "request": request.to_dict(),
+        "panel_dir": str(staging / "data"),
+        "output_dir": str(staging),
     }
-    runs = execute_notebooks(opts.notebooks, staging, params, jobs=opts.jobs)
+    progress = opts.progress if opts.progress is not None else sys.stderr.isatty()
+    runs = execute_notebooks(opts.notebooks, staging, params, jobs=opts.jobs, progress=progress)
     failed = [r for r in runs if r.error]
     status: dict[str, Any] = {
         "complete": not failed,
-        "as_of": str(as_of.date()),
-        "source": cleaned.summary["source"],
-        "synthetic": cleaned.synthetic,
+        "as_of": str(request.as_of.date()),
+        "provider": panel.summary["source"],
+        "synthetic": panel.synthetic,
+        "request": request.to_dict(),
+        "data_complete": coverage.complete,
+        "stale_tickers": coverage.stale,
+        "failed_tickers": coverage.failed,
+        "coverage": to_jsonable(coverage.summary_frame()),
         "notebooks": {
             r.name: {"seconds": round(r.seconds, 2), "error": r.error, "cell": r.cell, **r.timings}
             for r in runs
@@ -309,75 +641,106 @@ def run_report(opts: ReportOptions) -> Path:
         "data_seconds": round(t_data, 2),
     }
     if failed:
-        _write_json(staging / "status.json", status)
-        dead = out.parent / f"{out.name}.failed"
-        shutil.rmtree(dead, ignore_errors=True)
-        os.replace(staging, dead)
+        atomic.write_json(staging / "status.json", to_jsonable(status))
+        dead = _publish_failed(staging, target)
         detail = "; ".join(
             f"{r.name}.ipynb cell {r.cell if r.cell is not None else '?'}: {r.error}" for r in failed
         )
         raise ReportError(
-            f"report as of {as_of.date()} failed ({detail}); partial output in {dead}, "
-            f"not published as complete"
+            f"report as of {request.as_of.date()} failed ({detail}); partial output in {dead}, "
+            "not published as complete"
         )
 
-    for r in runs:
-        _to_html(r.output)
-    results = {}
+    results: dict[str, Any] = {}
+    stderr: list[dict[str, Any]] = []
+    titles: dict[str, str] = {}
     for r in runs:
         p = staging / "results" / f"{r.name}.json"
         if not p.is_file():
             raise ReportError(f"{r.name}.ipynb did not record its results ({p.name} missing)")
         results[r.name] = json.loads(p.read_text(encoding="utf-8"))
-    figures = (
-        sorted(p.name for p in (staging / "figures").glob("*.png")) if (staging / "figures").is_dir() else []
-    )
+        nb = json.loads(r.output.read_text(encoding="utf-8"))
+        stderr += [{"notebook": r.name, **s} for s in _stderr_outputs(nb)]
+        titles[r.name] = _notebook_title(r.output, r.name)
+        _to_html(r.output, titles[r.name])
+    figures_dir = staging / "figures"
+    figures = sorted(p.name for p in figures_dir.glob("*.png")) if figures_dir.is_dir() else []
+    last_dates = [res.get("last_data_date") for res in results.values() if res.get("last_data_date")]
     meta = {
-        "as_of": str(as_of.date()),
-        "source": cleaned.summary["source"],
-        "synthetic": cleaned.synthetic,
-        "panel_start": cleaned.summary["start"],
-        "panel_end": cleaned.summary["end"],
-        "sessions": cleaned.summary["sessions"],
-        "n_tickers": len(cleaned.summary["tickers"]),
-        "failed_tickers": cleaned.summary["failed_tickers"],
+        "as_of": str(request.as_of.date()),
+        "provider": panel.summary["source"],
+        "synthetic": panel.synthetic,
+        "last_data_date": max(last_dates) if last_dates else None,
+        "panel_start": panel.summary["start"],
+        "panel_end": panel.summary["end"],
+        "sessions": panel.summary["sessions"],
+        "n_tickers": len(panel.summary["tickers"]),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "figures": figures,
-        "parameters": params,
+        "titles": titles,
+        "stderr": stderr,
+        "request": request.to_dict(),
     }
-    metrics = {"run": meta, "notebooks": results}
-    _write_json(staging / "metrics.json", metrics)
-    (staging / "index.html").write_text(_index_html(meta, metrics, runs), encoding="utf-8")
+    warnings_list = [
+        {"notebook": nb, **w} for nb, res in results.items() for w in (res.get("warnings") or [])
+    ] + [{"notebook": s["notebook"], "category": "stderr", "message": s["text"]} for s in stderr]
+    status["warnings"] = warnings_list
+    status["short_samples"] = {nb: res.get("short_samples") or [] for nb, res in results.items()}
+    status["skipped_sections"] = {nb: res.get("skipped") or [] for nb, res in results.items()}
+    status["last_data_date"] = meta["last_data_date"]
+    atomic.write_json(staging / "metrics.json", to_jsonable({"run": meta, "notebooks": results}))
+    atomic.write_text(staging / "index.html", _index_html(meta, results, runs, coverage))
     status["seconds"] = round(time.perf_counter() - t0, 2)
-    _write_json(staging / "status.json", status)
-
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-        os.replace(staging, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, out)
-    shutil.rmtree(out.parent / f"{out.name}.failed", ignore_errors=True)
+    atomic.write_json(staging / "status.json", to_jsonable(status))
+    atomic.write_json(
+        staging / REPORT_MARKER,
+        {
+            "package": "analysis",
+            "version": __version__,
+            "as_of": meta["as_of"],
+            "provider": meta["provider"],
+            "synthetic": panel.synthetic,
+            "generated_at": meta["generated_at"],
+        },
+    )
+    (staging / STAGING_MARKER).unlink()
+    out = _publish(staging, target)
+    _drop_failed(target)
     return out
 
 
-def regenerate_golden(out: Path | None = None) -> Path:
-    """Re-execute every notebook on the synthetic source into ``tests/golden/`` (for nbval).
+# --------------------------------------------------------------------------- golden notebooks
 
-    The golden copies load their own synthetic data (no panel_dir) and write no files, so
-    nbval can re-run them in place.
+
+def golden_request() -> StudyRequest:
+    """The request of the golden notebooks: synthetic data, fixed seed and as-of date."""
+    return StudyRequest.parse(GOLDEN_AS_OF, source="synthetic", seed=GOLDEN_SEED)
+
+
+def build_golden_panel(directory: Path = GOLDEN_PANEL_DIR) -> Path:
+    """Build and publish the golden notebooks' panel (the same path as a report run)."""
+    import warnings
+
+    from .errors import SyntheticDataWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntheticDataWarning)
+        write_outputs(build_panel(golden_request()), directory)
+    return directory
+
+
+def regenerate_golden(out: Path | None = None) -> Path:
+    """Re-execute every notebook into ``tests/golden/`` for nbval, the way a report runs them.
+
+    The golden notebooks read the panel :func:`build_golden_panel` publishes into
+    ``tests/golden/panel`` (injected as the relative ``panel_dir="panel"``: nbval runs each kernel
+    in the notebook's directory) and save no files (``output_dir=None``).
     """
     target = out or GOLDEN_DIR
     target.mkdir(parents=True, exist_ok=True)
-    params: dict[str, Any] = {
-        "source": "synthetic",
-        "seed": GOLDEN_SEED,
-        "panel_dir": None,
-        "results_path": None,
-        "figures_dir": None,
-    }
+    build_golden_panel(target / "panel")
+    params: dict[str, Any] = {"request": golden_request().to_dict(), "panel_dir": "panel", "output_dir": None}
     runs = execute_notebooks(NOTEBOOKS, target, params, jobs=2)
     bad = [r for r in runs if r.error]
     if bad:

@@ -1,207 +1,319 @@
-"""Notebook-facing helpers: load the study panel, record results, label synthetic runs.
+"""What a notebook calls: open the study, show tables and figures, record results.
 
-Notebooks call :func:`load_study_panel` with their parameters and
-:func:`record_results` in their final cell; everything else they show comes from
-the statistics modules.
+Every notebook starts with one call::
+
+    nb = study.start("02-correlations", request, panel_dir=panel_dir, output_dir=output_dir)
+
+and then uses ``nb.panel`` (the :class:`~analysis.pipeline.StudyPanel`), ``nb.table(...)``,
+``nb.figure(...)``, ``nb.md(...)`` and finally ``nb.record({...})``. Warnings raised while the
+notebook computes are collected (not printed), so the published HTML carries no stderr; they
+are recorded in the notebook's results and shown in the report's index page.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
 from . import atomic
-from .clean import CleanConfig, CleanResult, clean_panel, read_processed
-from .config import DEFAULT_START
-from .errors import ConfigError, DataQualityWarning
-from .sources import load_raw, parse_date_range
-from .universe import Universe, load_universe
+from .coverage import Coverage, ShortSample, data_coverage
+from .errors import ConfigError
+from .pipeline import SYNTHETIC_BANNER, StudyPanel, StudyRequest, open_panel
 
-__all__ = [
-    "SYNTHETIC_BANNER",
-    "StudyPanel",
-    "load_study_panel",
-    "record_results",
-    "require_tickers",
-    "to_jsonable",
-]
+__all__ = ["SYNTHETIC_BANNER", "Notebook", "format_table", "start", "to_jsonable"]
 
-SYNTHETIC_BANNER = "SYNTHETIC DEMO DATA - not market data"
-#: Extra calendar days loaded after the as-of date (the claims' sensitivity table looks ahead).
-DEFAULT_LOOKAHEAD_DAYS = 5
-
-
-@dataclass
-class StudyPanel:
-    """Cleaned data of one study run, cut at nothing (notebooks cut at ``as_of``)."""
-
-    prices: pd.DataFrame
-    returns: pd.DataFrame
-    crypto_daily: pd.DataFrame
-    clean: CleanResult
-    universe: Universe
-    as_of: pd.Timestamp
-    synthetic: bool
-    source: str
-
-    @property
-    def source_label(self) -> str:
-        """Short provenance text for figure notes and tables."""
-        return f"{SYNTHETIC_BANNER} ({self.source})" if self.synthetic else self.source
-
-    @property
-    def figure_note(self) -> str:
-        """Source note for figures: provenance, calendar and as-of date."""
-        return (
-            f"Source: {self.source_label}; daily closes on XNYS sessions (crypto compounded over "
-            f"weekends); as of {self.as_of.date()}"
-        )
-
-    def header_markdown(self) -> str:
-        """Markdown header for a notebook: data provenance and a synthetic banner if needed."""
-        s = self.clean.summary
-        text = (
-            f"**Data:** source `{s['source']}`, panel {s['start']} .. {s['end']} "
-            f"({s['sessions']} sessions, {len(s['tickers'])} tickers); as of **{self.as_of.date()}**."
-        )
-        if s.get("failed_tickers"):
-            text += " Failed tickers: " + ", ".join(f"`{t}`" for t in s["failed_tickers"]) + "."
-        if self.synthetic:
-            text = (
-                f"<div style='background:#b00020;color:white;padding:10px;font-weight:bold'>"
-                f"{SYNTHETIC_BANNER}: every number and figure below illustrates the method only.</div>\n\n"
-                + text
-            )
-        return text
-
-    def returns_to(self, as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
-        """Session log returns up to and including ``as_of`` (default the panel's as-of)."""
-        cut = pd.Timestamp(as_of) if as_of is not None else self.as_of
-        return self.returns.loc[self.returns.index <= cut]
-
-    def prices_to(self, as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
-        """Session prices up to and including ``as_of``."""
-        cut = pd.Timestamp(as_of) if as_of is not None else self.as_of
-        return self.prices.loc[self.prices.index <= cut]
-
-
-def load_study_panel(
-    *,
-    as_of: str,
-    start: str = DEFAULT_START,
-    end: str | None = None,
-    source: str = "synthetic",
-    snapshot_dir: str | None = None,
-    data_dir: str | None = None,
-    panel_dir: str | None = None,
-    tickers: list[str] | None = None,
-    strict: bool = False,
-    seed: int | None = None,
-    quiet: bool = True,
-) -> StudyPanel:
-    """Load the study panel for a notebook.
-
-    ``panel_dir`` (set by the report runner) points at an already cleaned panel
-    (``<panel_dir>/processed``); otherwise the raw data are loaded from ``source``
-    and cleaned in-process, which is what a researcher gets in JupyterLab.
-
-    Raises
-    ------
-    ConfigError
-        On a bad date or an ``as_of`` outside the data.
-    """
-    as_of_ts, _ = parse_date_range(as_of, as_of)
-    end_ts = pd.Timestamp(end) if end else as_of_ts + pd.Timedelta(days=DEFAULT_LOOKAHEAD_DAYS)
-    start_ts, end_ts = parse_date_range(start, end_ts)
-    if as_of_ts < start_ts:
-        raise ConfigError(f"as_of {as_of_ts.date()} is before the start date {start_ts.date()}")
-    uni = load_universe()
-    with warnings.catch_warnings():
-        if quiet:
-            warnings.simplefilter("ignore", DataQualityWarning)
-        if panel_dir:
-            res = read_processed(Path(panel_dir))
-        else:
-            raw = load_raw(
-                source,
-                uni.select(tickers),
-                start_ts,
-                end_ts,
-                snapshot_dir=Path(snapshot_dir) if snapshot_dir else None,
-                data_dir=Path(data_dir) if data_dir else None,
-                strict=strict,
-                seed=seed,
-            )
-            res = clean_panel(raw, config=CleanConfig(start=start_ts, end=end_ts), universe=uni)
-    if (
-        res.prices.empty
-        or as_of_ts < res.prices.index[0]
-        or as_of_ts > res.prices.index[-1] + pd.Timedelta(days=4)
-    ):
-        span = "empty" if res.prices.empty else f"{res.prices.index[0].date()}..{res.prices.index[-1].date()}"
-        raise ConfigError(f"as_of {as_of_ts.date()} is outside the data ({span})")
-    return StudyPanel(
-        prices=res.prices,
-        returns=res.returns,
-        crypto_daily=res.crypto_daily,
-        clean=res,
-        universe=uni,
-        as_of=as_of_ts,
-        synthetic=res.synthetic,
-        source=str(res.summary["source"]),
-    )
-
-
-def require_tickers(panel: StudyPanel, tickers: list[str]) -> list[str]:
-    """The subset of ``tickers`` present with data; raises if none is."""
-    have = [t for t in tickers if t in panel.returns.columns and panel.returns[t].notna().any()]
-    if not have:
-        raise ConfigError(
-            f"none of {tickers} has data in the panel; available: {list(panel.returns.columns)}"
-        )
-    return have
+#: Decimals of floats in displayed tables.
+TABLE_DECIMALS = 3
+#: Text shown for a missing value in a displayed table.
+MISSING_TEXT = "–"
+#: Longest warning message recorded (a traceback-sized message is cut here, with a marker).
+MAX_WARNING_CHARS = 2000
 
 
 def to_jsonable(obj: Any) -> Any:
     """Convert numpy/pandas scalars and containers to JSON-ready values (NaN -> None)."""
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, np.ndarray, pd.Index)):
+    if isinstance(obj, pd.DataFrame):
+        return to_jsonable(obj.to_dict(orient="records"))
+    if isinstance(obj, pd.Series):
+        return to_jsonable(obj.to_dict())
+    if isinstance(obj, list | tuple | np.ndarray | pd.Index):
         return [to_jsonable(v) for v in obj]
     if obj is None or obj is pd.NaT or obj is pd.NA:
         return None
-    if isinstance(obj, (pd.Timestamp,)):
+    if isinstance(obj, pd.Timestamp):
         return str(obj.date()) if obj == obj.normalize() else obj.isoformat()
-    if isinstance(obj, (np.bool_, bool)):
+    if isinstance(obj, bool | np.bool_):
         return bool(obj)
-    if isinstance(obj, (np.integer,)):
+    if isinstance(obj, np.integer):
         return int(obj)
-    if isinstance(obj, (float, np.floating)):
+    if isinstance(obj, float | np.floating):
         f = float(obj)
         return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(obj, pd.Series):
-        return to_jsonable(obj.to_dict())
-    if isinstance(obj, pd.DataFrame):
-        return to_jsonable(obj.to_dict(orient="records"))
-    if isinstance(obj, (pd.Timedelta,)):
+    if isinstance(obj, pd.Timedelta):
         return str(obj)
-    if isinstance(obj, (str, int)):
+    if isinstance(obj, str | int):
         return obj
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "to_dict"):
+        return to_jsonable(obj.to_dict())
     return str(obj)
 
 
-def record_results(results: dict[str, Any], path: str | None) -> dict[str, Any]:
-    """Write a notebook's key numbers as JSON (atomically) and return them.
+def _cell_text(value: Any, decimals: int) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return MISSING_TEXT
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        if v != 0 and abs(v) < 10 ** (-decimals):
+            return f"{v:.1e}"
+        return f"{v:,.{decimals}f}" if abs(v) >= 1e4 else f"{v:.{decimals}f}"
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, pd.Timestamp):
+        return str(value.date()) if value == value.normalize() else value.isoformat()
+    return value
 
-    ``path=None`` (exploration, nbval) returns the cleaned dict without writing.
+
+def format_table(
+    frame: pd.DataFrame,
+    *,
+    decimals: int = TABLE_DECIMALS,
+    percent: Sequence[str] = (),
+    rename: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A display copy of ``frame``: integers as integers, floats rounded, NaN as a dash.
+
+    Parameters
+    ----------
+    frame
+        Any table (a ``summary_frame()``).
+    decimals
+        Decimals of floats (tiny non-zero values use scientific notation).
+    percent
+        Columns holding fractions to show in percent (``-0.174`` -> ``-17.4%``).
+    rename
+        Readable column names.
+
+    Notes
+    -----
+    A float column whose values are all whole numbers (e.g. counts after a merge with NaN) is
+    shown as integers; tuples and lists are joined (``(WULF,)`` -> ``WULF``).
     """
-    clean: dict[str, Any] = to_jsonable(results)
-    if path:
-        atomic.write_json(Path(path), clean)
-    return clean
+    out = frame.copy()
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = [" ".join(str(c) for c in col if str(c)) for col in out.columns]
+    for col in out.columns:
+        s = out[col]
+        if col in percent:
+            out[col] = [
+                MISSING_TEXT if pd.isna(v) else f"{float(v) * 100:+.{max(decimals - 2, 1)}f}%" for v in s
+            ]
+            continue
+        if pd.api.types.is_float_dtype(s) and s.notna().any():
+            finite = s.dropna()
+            if np.isfinite(finite).all() and (finite == finite.round()).all() and finite.abs().max() < 1e15:
+                out[col] = [MISSING_TEXT if pd.isna(v) else f"{int(v):d}" for v in s]
+                continue
+        out[col] = [_cell_text(v, decimals) for v in s]
+    if rename:
+        out = out.rename(columns=dict(rename))
+    if not isinstance(out.index, pd.RangeIndex):
+        out.index = [str(_cell_text(v, decimals)) for v in out.index]
+    return out
+
+
+@dataclass
+class Notebook:
+    """One notebook's session: the panel, where outputs go, what was collected."""
+
+    name: str
+    panel: StudyPanel
+    output_dir: Path | None
+    coverage: Coverage
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    short: list[ShortSample] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+
+    # -- display -------------------------------------------------------------------
+
+    def md(self, text: str) -> None:
+        """Show Markdown text."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))  # type: ignore[no-untyped-call]
+
+    def header(self) -> None:
+        """Show the provenance header: as-of date, last data date used, coverage, banner."""
+        s = self.panel.clean.summary
+        text = (
+            f"**As of {self.panel.as_of.date()}** (last data date used: "
+            f"**{self.panel.last_data_date.date()}**). Data: provider `{self.panel.provider}`, panel "
+            f"{s['start']} .. {s['end']} ({s['sessions']} sessions, {len(s['tickers'])} tickers). "
+            + self.coverage.sentence()
+        )
+        if self.panel.synthetic:
+            text = (
+                "<div style='background:#b00020;color:white;padding:10px;font-weight:bold'>"
+                f"{SYNTHETIC_BANNER}: every number and figure below illustrates the method only.</div>\n\n"
+                + text
+            )
+        self.md(text)
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        *,
+        decimals: int = TABLE_DECIMALS,
+        percent: Sequence[str] = (),
+        rename: Mapping[str, str] | None = None,
+        caption: str | None = None,
+    ) -> None:
+        """Show a table formatted for reading (see :func:`format_table`)."""
+        from IPython.display import display
+
+        if caption:
+            self.md(caption)
+        if frame.empty:
+            self.md("*No rows.*")
+            return
+        with pd.option_context("display.max_colwidth", None, "display.max_rows", 500):
+            shown = format_table(frame, decimals=decimals, percent=percent, rename=rename)
+            display(shown)  # type: ignore[no-untyped-call]
+
+    def figure(self, fig: Any, name: str) -> None:
+        """Render ``fig`` once: save it as ``figures/<name>.png`` (if outputs are kept) and show it."""
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, display
+
+        from .plots import figure_png, save_figure
+
+        png = figure_png(fig)
+        if self.output_dir is not None:
+            save_figure(fig, self.output_dir / "figures", name, png=png)
+        self.figures.append(name)
+        plt.close(fig)
+        display(Image(data=png))  # type: ignore[no-untyped-call]
+
+    # -- sections --------------------------------------------------------------------
+
+    def require(self, section: str, tickers: Sequence[str], *, at_least: int = 1) -> list[str]:
+        """Tickers of ``tickers`` with data; records and shows a skip note when fewer than ``at_least``.
+
+        Returns the available tickers (empty when the section is skipped).
+        """
+        have = self.panel.available(tickers)
+        if len(have) < at_least:
+            missing = self.panel.missing(tickers)
+            self.skipped.append({"section": section, "missing": missing})
+            self.md(
+                f"*Section skipped: {section} needs {', '.join(tickers)}; "
+                f"no data for {', '.join(missing) or 'enough of them'} in this run.*"
+            )
+            return []
+        return have
+
+    def note_short(self, samples: Sequence[ShortSample]) -> None:
+        """Record statistics computed on fewer observations than their window."""
+        self.short.extend(samples)
+
+    # -- results ---------------------------------------------------------------------
+
+    def record(self, results: Mapping[str, Any]) -> dict[str, Any]:
+        """Write this notebook's key numbers (``results/<name>.json``) and return them.
+
+        The record also carries the request, the last data date, coverage, collected warnings,
+        short samples and skipped sections.
+        """
+        doc: dict[str, Any] = {
+            "notebook": self.name,
+            "request": self.panel.request.to_dict(),
+            "as_of": str(self.panel.as_of.date()),
+            "last_data_date": str(self.panel.last_data_date.date()),
+            "synthetic": self.panel.synthetic,
+            "provider": self.panel.provider,
+            "coverage": self.coverage.summary_frame(),
+            "warnings": list(self.warnings),
+            "short_samples": [s.text() for s in self.short],
+            "skipped": list(self.skipped),
+            "figures": list(self.figures),
+            **dict(results),
+        }
+        clean: dict[str, Any] = to_jsonable(doc)
+        if self.output_dir is not None:
+            atomic.write_json(self.output_dir / "results" / f"{self.name}.json", clean)
+        return clean
+
+    # -- warnings --------------------------------------------------------------------
+
+    def _showwarning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        text = str(message)
+        if len(text) > MAX_WARNING_CHARS:
+            text = text[:MAX_WARNING_CHARS] + " [...]"
+        entry = {"category": category.__name__, "message": text}
+        if entry not in self.warnings:
+            self.warnings.append(entry)
+
+
+def start(
+    name: str,
+    request: StudyRequest | Mapping[str, Any],
+    *,
+    panel_dir: str | Path | None = None,
+    output_dir: str | Path | None = None,
+) -> Notebook:
+    """Open the study for notebook ``name`` and start collecting its warnings.
+
+    Parameters
+    ----------
+    name
+        The notebook's name (``"02-correlations"``): names its results file.
+    request
+        The study request (dict form from the parameters cell, or a :class:`StudyRequest`).
+    panel_dir
+        A published panel (set by the report runner); ``None`` builds it here.
+    output_dir
+        Absolute directory for ``figures/`` and ``results/``; ``None`` saves nothing.
+
+    Raises
+    ------
+    ConfigError
+        On a bad request, a panel built for another request, or a relative ``output_dir``.
+    """
+    out = None
+    if output_dir is not None:
+        out = Path(output_dir)
+        if not out.is_absolute():
+            raise ConfigError(f"output_dir must be an absolute path, got {output_dir!r}")
+    nb = Notebook(name=name, panel=None, output_dir=out, coverage=None)  # type: ignore[arg-type]
+    warnings.showwarning = nb._showwarning
+    warnings.simplefilter("default")
+    panel = open_panel(request, panel_dir)
+    nb.panel = panel
+    nb.coverage = data_coverage(panel.clean, panel.as_of, panel.universe)
+    from .plots import set_style
+
+    set_style()
+    return nb

@@ -458,7 +458,9 @@ def plot_lines(ax: Axes, frame: pd.DataFrame, *, scale: float = 1.0) -> None:
 # ----------------------------------------------------------------------------- saving
 
 
-def save_figure(fig: Figure, directory: str | Path | None, name: str) -> Path | None:
+def save_figure(
+    fig: Figure, directory: str | Path | None, name: str, *, png: bytes | None = None
+) -> Path | None:
     """Save a figure as ``<directory>/<name>.png`` atomically (through :mod:`analysis.atomic`).
 
     Parameters
@@ -469,6 +471,8 @@ def save_figure(fig: Figure, directory: str | Path | None, name: str) -> Path | 
         Target directory (created if missing); ``None`` skips saving.
     name
         File stem: letters, digits, ``-`` and ``_`` only (no extension, no path).
+    png
+        The figure already rendered by :func:`figure_png` (saves a second render).
 
     Returns
     -------
@@ -498,7 +502,7 @@ def save_figure(fig: Figure, directory: str | Path | None, name: str) -> Path | 
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"directory {folder} exists and is not a directory")
     target = folder / f"{name}.png"
-    atomic.write_bytes(target, figure_png(fig))
+    atomic.write_bytes(target, figure_png(fig) if png is None else png)
     return target
 
 
