@@ -249,6 +249,25 @@ class TickerQuality:
             out.append(f"{self.flat_ohlc_rows} rows with Open=High=Low=Close (close-only history)")
         if self.coverage_note:
             out.append(self.coverage_note)
+        out.extend(self._source_issues())
+        return out
+
+    def _source_issues(self) -> list[str]:
+        """What the source reported: stale data, a re-adjusted history, a failed download or cache write."""
+        meta = self.source_meta
+        out: list[str] = []
+        if meta.get("stale"):
+            out.append(f"stale: {meta['stale']}")
+        revised = meta.get("history_revised")
+        if isinstance(revised, dict):
+            out.append(
+                f"the source re-adjusted its history (first differing close {revised.get('first_date')}): "
+                f"{revised.get('action', 'whole history refetched')}"
+            )
+        if meta.get("download_error"):
+            out.append(f"cached rows used: {meta['download_error']}")
+        if meta.get("cache_error"):
+            out.append(f"not cached: {meta['cache_error']}")
         return out
 
 
@@ -905,7 +924,7 @@ def write_outputs(result: CleanResult, data_dir: Path | None = None) -> dict[str
     size of each file, source label) atomically; remove panels other than the current and
     the previous one, leftovers of killed writes and the loose files of older versions.
     """
-    out = processed_dir(data_dir)
+    out = processed_dir(None if data_dir is None else Path(data_dir))
     payloads = _panel_payloads(result)
     try:
         lock = atomic.directory_lock(out, timeout=PANEL_LOCK_TIMEOUT_SECONDS)
@@ -1044,7 +1063,7 @@ def read_processed(data_dir: Path | None = None) -> CleanResult:
         is malformed, a file is missing or does not match its checksum, or the pointer's
         source label differs from the panel's own; the message names the directory.
     """
-    out = processed_dir(data_dir)
+    out = processed_dir(None if data_dir is None else Path(data_dir))
     pointer = _read_pointer(out)
     for attempt in range(PANEL_READ_ATTEMPTS):
         try:

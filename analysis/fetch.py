@@ -18,7 +18,10 @@ Failures are classified (:func:`classify_reason`):
 
 * ``offline`` - no network: DNS failure ("Could not resolve host"), connection
   refused, network unreachable. Not retried, and no further download is attempted
-  in the same call: the source fails fast and the caller falls back.
+  in the same call: the source fails fast and the caller falls back. To make that
+  fast, the first download of a call asks for one ticker without threads (a probe):
+  offline, yfinance's threaded batch takes seconds to fail (6 s for the 25 tickers
+  of the universe, measured) while one request fails in milliseconds.
 * ``transient`` - rate limits, timeouts, resets, "Yahoo is down": retried for just the
   failed tickers with bounded exponential backoff, within an overall deadline
   (:data:`RETRY_DEADLINE_SECONDS`; ``sleep`` and ``clock`` are injectable).
@@ -61,6 +64,7 @@ import yfinance as yf
 from tqdm import tqdm
 from yfinance.exceptions import YFRateLimitError
 
+from ._validation import as_timestamp, check_int, check_positive
 from .cache import CacheEntry, RawCache
 from .calendar import last_complete_date
 from .errors import CacheError, CacheWriteWarning, ConfigError, DataFetchError, HistoryRevisedWarning
@@ -160,6 +164,7 @@ _LIST_PREFIX = re.compile(r"^\s*(\[[^\]]*\])\s*:\s*(.*)$", re.DOTALL)
 _SYMBOL_PREFIX = re.compile(r"^\s*\$?([A-Z0-9^][A-Z0-9^=.\-]*)\s*:\s*(.*)$", re.DOTALL)
 # base.py: "Failed to get ticker 'A' reason: ..." (e.g. the timezone lookup hit a network error).
 _QUOTED_TICKER = re.compile(r"\bticker '([^']+)'")
+_TICKER_PREFIX = re.compile(r"^Failed to get ticker '[^']*' reason:\s*")
 # Untargeted lines that still explain a failure (offline: the cookie/crumb fetch fails first).
 _GENERAL_OFFLINE = re.compile(r"dnserror|resolve host|connection refused|network is unreachable", re.I)
 
@@ -243,6 +248,7 @@ class _Run:
 
     deadline_at: float
     offline: str | None = None
+    probed: bool = False
     cache_error: str | None = None
     uncached: list[str] = field(default_factory=list)
 
@@ -357,20 +363,18 @@ class YahooSource:
         deadline: float = RETRY_DEADLINE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if max_retries < 0:
-            raise ConfigError(f"max_retries must be >= 0, got {max_retries}")
-        for label, value in (("backoff_base", backoff_base), ("max_backoff", max_backoff)):
+        for label, value in (
+            ("backoff_base", backoff_base),
+            ("max_backoff", max_backoff),
+            ("deadline", deadline),
+        ):
             if value < 0:
                 raise ConfigError(f"{label} must be >= 0 seconds, got {value}")
-        if deadline < 0:
-            raise ConfigError(f"deadline must be >= 0 seconds, got {deadline}")
-        if timeout <= 0:
-            raise ConfigError(f"timeout must be > 0 seconds, got {timeout}")
         self.cache = cache
-        self.max_retries = int(max_retries)
+        self.max_retries = check_int(max_retries, "max_retries", minimum=0, unit="retries")
         self.backoff_base = float(backoff_base)
         self.max_backoff = float(max_backoff)
-        self.timeout = float(timeout)
+        self.timeout = check_positive(timeout, "timeout (seconds)")
         self.deadline = float(deadline)
         self._sleep = sleep
         self._clock = clock
@@ -447,14 +451,16 @@ class YahooSource:
         self._report_download_errors(frames, meta)
 
         if not frames:
-            details = "; ".join(f"{t}: {r}" for t, r in failed.items())
+            details = summarise_reasons(failed)
             raise DataFetchError(
                 f"{SOURCE_NAME}: no data for any of {len(failed)} tickers "
                 f"({start:{DATE_FORMAT}}..{end:{DATE_FORMAT}}): {details}",
                 failed=failed,
             )
-        for ticker, reason in failed.items():
-            LOGGER.warning("%s: no data from %s: %s", ticker, SOURCE_NAME, reason)
+        if failed:
+            LOGGER.warning(
+                "no data from %s for %d ticker(s): %s", SOURCE_NAME, len(failed), summarise_reasons(failed)
+            )
         return RawPanel(frames=frames, source=SOURCE_NAME, synthetic=False, meta=meta, failed=failed)
 
     # -- planning ----------------------------------------------------------------
@@ -509,14 +515,22 @@ class YahooSource:
             if plan.fetch_start is not None and plan.fetch_end is not None:
                 groups.setdefault((plan.fetch_start, plan.fetch_end), []).append(plan.ticker)
         outcome = _Outcome()
-        for (fetch_start, fetch_end), group in groups.items():
-            if run.offline is not None:
-                failure = _Failure(f"not attempted: no network ({run.offline})", OFFLINE)
-                outcome.failures.update(dict.fromkeys(group, failure))
-                continue
-            got = self._download_with_retry(group, fetch_start, fetch_end, run, progress=progress)
-            outcome.frames.update(got.frames)
-            outcome.failures.update(got.failures)
+        for (fetch_start, fetch_end), tickers in groups.items():
+            batches = [tickers]
+            if not run.probed and len(tickers) > 1:  # the probe: one ticker, no threads
+                batches = [tickers[:1], tickers[1:]]
+            run.probed = True
+            for batch in batches:
+                if run.offline is not None:
+                    failure = _Failure(run.offline, OFFLINE)
+                    outcome.failures.update(dict.fromkeys(batch, failure))
+                    continue
+                got = self._download_with_retry(batch, fetch_start, fetch_end, run, progress=progress)
+                outcome.frames.update(got.frames)
+                outcome.failures.update(got.failures)
+        if run.offline is not None:  # one cause, said the same way for every ticker
+            same = _Failure(f"no network, nothing downloaded: {run.offline}", OFFLINE)
+            outcome.failures.update({t: same for t, f in outcome.failures.items() if f.kind == OFFLINE})
         return outcome
 
     def _download_kwargs(
@@ -537,7 +551,7 @@ class YahooSource:
             "keepna": False,
             "prepost": False,
             "rounding": False,
-            "threads": True,
+            "threads": len(tickers) > 1,  # one ticker needs no thread pool (and fails fast offline)
             "ignore_tz": True,
             "progress": bool(progress),
             "timeout": self.timeout,
@@ -559,7 +573,7 @@ class YahooSource:
                 if not failure.transient:
                     outcome.failures[ticker] = failure
                 if failure.kind == OFFLINE and run.offline is None:
-                    run.offline = failure.reason
+                    run.offline = _offline_cause(failure.reason)
             if not retry:
                 break
             delay = min(self.backoff_base * BACKOFF_FACTOR**attempt, self.max_backoff)
@@ -770,6 +784,14 @@ class YahooSource:
         )
 
 
+def _offline_cause(reason: str) -> str:
+    """The part of a failure reason that says the network is down, without the ticker prefix."""
+    for part in reason.split("; "):
+        if classify_reason(part) == OFFLINE:
+            return _TICKER_PREFIX.sub("", part).strip()
+    return reason
+
+
 def _with_overlap(
     cached: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -904,15 +926,7 @@ def _merge(cached: pd.DataFrame | None, fresh: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_date(value: pd.Timestamp | str, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a date, got {value!r}") from exc
-    if pd.isna(ts):
-        raise ConfigError(f"{name} must be a date, got {value!r}")
-    if ts.tz is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
+    return as_timestamp(value, name).normalize()
 
 
 def _as_utc(ts: pd.Timestamp) -> pd.Timestamp:

@@ -6,7 +6,9 @@ Raw frame (one per ticker, produced by every source)
     cleaner removes them). Columns are a subset of :data:`OHLCV_COLUMNS`, always
     including ``"Close"``; every column is ``float64``. ``"Close"`` is the
     adjusted close when the source provides adjusted prices; ``"Adj Close"``
-    may be present as well (the cleaner prefers it).
+    may be present as well (the cleaner prefers it). Values are raw: NaN,
+    non-positive and non-finite (``inf``) prices can occur and are excluded by
+    :mod:`analysis.clean`, which names the ticker and the dates.
 
 Raw panel
     :class:`RawPanel`: ``frames`` (ticker -> raw frame), the source name, whether

@@ -374,3 +374,18 @@ def test_published_files_follow_the_umask(tmp_path: Path, tiny_universe: Univers
         os.umask(old)
     assert {p.stat().st_mode & 0o777 for p in paths.values()} == {0o664}
     assert (tmp_path / "processed" / CURRENT_NAME).stat().st_mode & 0o777 == 0o664
+
+
+def test_source_findings_reach_the_quality_report(tiny_universe: Universe) -> None:
+    panel = _panel(AAA=_equity(66), BBB=_equity(67))
+    panel.meta["AAA"] = {
+        "stale": "AAA: data end 2024-03-15, 9 sessions before 2024-03-28",
+        "history_revised": {"first_date": "2024-03-22", "action": "the whole history was downloaded again"},
+        "cache_error": "OSError: [Errno 28] No space left on device",
+    }
+    res = _run(panel, tiny_universe)
+    issues = "\n".join(res.quality["AAA"].issues())
+    assert "stale: AAA: data end 2024-03-15" in issues
+    assert "re-adjusted its history (first differing close 2024-03-22)" in issues
+    assert "not cached: OSError: [Errno 28]" in issues
+    assert res.quality["BBB"].issues() == []

@@ -29,7 +29,7 @@ from yfinance.multi import reindex_dfs
 from analysis import fetch
 from analysis.cache import RawCache
 from analysis.errors import DataFetchError, HistoryRevisedWarning
-from analysis.fetch import YahooSource, is_transient_reason, last_complete_date
+from analysis.fetch import YahooSource, classify_reason, is_transient_reason, last_complete_date
 
 #: The real signature, captured before any test replaces ``yf.download``.
 REAL_DOWNLOAD_PARAMS = set(inspect.signature(yfinance.download).parameters)
@@ -190,7 +190,7 @@ def test_every_option_passed_explicitly(make_source: Callable[..., YahooSource])
         "keepna": False,
         "prepost": False,
         "rounding": False,
-        "threads": True,
+        "threads": False,  # one ticker: no thread pool
         "ignore_tz": True,
         "progress": False,
         "timeout": 12.5,
@@ -213,10 +213,17 @@ def test_result_follows_raw_frame_contract(make_source: Callable[..., YahooSourc
         assert meta["cache_written"] is True
 
 
-def test_uncached_tickers_share_one_batched_call(make_source: Callable[..., YahooSource]) -> None:
-    fake = FakeYahoo({t: bars() for t in ("HUT", "CIFR", "IREN")})
-    make_source(fake).load(["HUT", "CIFR", "IREN"], START, END)
-    assert fake.ranges() == [(["HUT", "CIFR", "IREN"], "2024-01-02", "2024-06-29")]
+def test_uncached_tickers_share_one_batched_call_after_a_probe(
+    make_source: Callable[..., YahooSource],
+) -> None:
+    """The first ticker alone, without threads (it fails in milliseconds offline), then one batch."""
+    fake = FakeYahoo({t: bars() for t in ("HUT", "CIFR", "IREN", "WULF")})
+    make_source(fake).load(["HUT", "CIFR", "IREN", "WULF"], START, END)
+    assert fake.ranges() == [
+        (["HUT"], "2024-01-02", "2024-06-29"),
+        (["CIFR", "IREN", "WULF"], "2024-01-02", "2024-06-29"),
+    ]
+    assert [c["threads"] for c in fake.calls] == [False, True]
 
 
 # -- failures ----------------------------------------------------------------------
@@ -229,9 +236,9 @@ def test_all_failed_raises_naming_every_ticker(
     with pytest.raises(DataFetchError, match=r"no data for any of 2 tickers") as info:
         make_source(fake).load(["NOPE", "GONE"], START, END)
     assert set(info.value.failed) == {"NOPE", "GONE"}
-    assert "NOPE: " in str(info.value) and "GONE: " in str(info.value)
+    assert "NOPE, GONE: " in str(info.value)  # one cause, said once
     assert "no timezone found" in info.value.failed["NOPE"]
-    assert len(fake.calls) == 1 and sleeps == []  # permanent: not retried
+    assert len(fake.calls) == 2 and sleeps == []  # the probe and the rest; permanent: not retried
 
 
 def test_one_ticker_all_nan_keeps_the_others(
@@ -243,15 +250,15 @@ def test_one_ticker_all_nan_keeps_the_others(
     assert panel.tickers == ["HUT"]
     assert "no Close prices" in panel.failed["DEAD"]
     assert cache.entry("DEAD") is None and cache.entry("HUT") is not None
-    assert len(fake.calls) == 1
+    assert len(fake.calls) == 2
 
 
 def test_logged_permanent_failure_reported_with_reason(make_source: Callable[..., YahooSource]) -> None:
-    fake = FakeYahoo({"HUT": bars(), "CIFR": bars()}, [{"CIFR": YFPricesMissingError("CIFR", "(1d)")}])
+    fake = FakeYahoo({"HUT": bars(), "CIFR": bars()}, [{}, {"CIFR": YFPricesMissingError("CIFR", "(1d)")}])
     panel = make_source(fake).load(["HUT", "CIFR"], START, END)
     assert panel.tickers == ["HUT"]
     assert "possibly delisted; no price data found" in panel.failed["CIFR"]
-    assert len(fake.calls) == 1
+    assert len(fake.calls) == 2
 
 
 @pytest.mark.parametrize(
@@ -266,10 +273,10 @@ def test_logged_permanent_failure_reported_with_reason(make_source: Callable[...
 def test_exception_from_download_retried_then_success(
     make_source: Callable[..., YahooSource], sleeps: list[float], exc: BaseException
 ) -> None:
-    fake = FakeYahoo({"HUT": bars(), "CIFR": bars()}, [exc])
+    fake = FakeYahoo({"HUT": bars(), "CIFR": bars()}, [{}, exc])
     panel = make_source(fake).load(["HUT", "CIFR"], START, END)
     assert panel.tickers == ["HUT", "CIFR"] and panel.failed == {}
-    assert len(fake.calls) == 2 and fake.calls[1]["tickers"] == ["HUT", "CIFR"]
+    assert [c["tickers"] for c in fake.calls] == [["HUT"], ["CIFR"], ["CIFR"]]
     assert sleeps == [1.0]
 
 
@@ -314,7 +321,9 @@ def test_offline_with_nothing_cached_raises_naming_the_cause(
     make_source: Callable[..., YahooSource], sleeps: list[float]
 ) -> None:
     calls: list[dict[str, Any]] = []
-    with pytest.raises(DataFetchError, match=r"HUT: .*Could not resolve host") as info:
+    with pytest.raises(
+        DataFetchError, match=r"HUT, BTC-USD: no network, nothing downloaded: .*resolve host"
+    ) as info:
         make_source(offline_download(calls)).load(["HUT", "BTC-USD"], START, END)
     assert len(calls) == 1 and sleeps == [] and set(info.value.failed) == {"HUT", "BTC-USD"}
 
@@ -330,10 +339,12 @@ def test_offline_with_nothing_cached_raises_naming_the_cause(
 def test_no_network_exceptions_are_not_retried(
     make_source: Callable[..., YahooSource], sleeps: list[float], exc: BaseException
 ) -> None:
-    fake = FakeYahoo({"HUT": bars()}, [exc, exc])
-    with pytest.raises(DataFetchError, match=rf"HUT: yf\.download\(HUT, .*\) raised {type(exc).__name__}"):
-        make_source(fake).load(["HUT"], START, END)
-    assert len(fake.calls) == 1 and sleeps == []
+    fake = FakeYahoo({"HUT": bars(), "CIFR": bars()}, [exc, exc])
+    with pytest.raises(
+        DataFetchError, match=rf"HUT, CIFR: no network, nothing downloaded: .*{type(exc).__name__}"
+    ):
+        make_source(fake).load(["HUT", "CIFR"], START, END)
+    assert len(fake.calls) == 1 and sleeps == []  # the probe failed: the batch is not attempted
 
 
 @pytest.mark.parametrize(
@@ -348,12 +359,12 @@ def test_no_network_exceptions_are_not_retried(
 def test_any_exception_inside_yfinance_is_named_at_the_boundary(
     make_source: Callable[..., YahooSource], exc: BaseException
 ) -> None:
-    fake = FakeYahoo({"HUT": bars(), "CIFR": bars()}, [exc])
-    with pytest.raises(DataFetchError) as info:
-        make_source(fake).load(["HUT", "CIFR"], START, END)
-    for ticker in ("HUT", "CIFR"):
-        why = info.value.failed[ticker]
-        assert "yf.download(HUT, CIFR, 2024-01-02..2024-06-28)" in why
+    fake = FakeYahoo({"HUT": bars(), "CIFR": bars(), "IREN": bars()}, [{}, exc])
+    panel = make_source(fake).load(["HUT", "CIFR", "IREN"], START, END)
+    assert panel.tickers == ["HUT"]
+    for ticker in ("CIFR", "IREN"):
+        why = panel.failed[ticker]
+        assert "yf.download(CIFR, IREN, 2024-01-02..2024-06-28)" in why
         assert f"raised {type(exc).__name__}: " in why and str(exc).strip("'") in why
 
 
@@ -403,14 +414,13 @@ def test_non_transient_exception_not_retried(
 def test_rate_limited_ticker_retried_alone_with_growing_bounded_delays(
     make_source: Callable[..., YahooSource], sleeps: list[float]
 ) -> None:
-    limited = [{"CIFR": YFRateLimitError()} for _ in range(4)]
+    limited = [{}] + [{"CIFR": YFRateLimitError()} for _ in range(4)]  # call 0 is the probe (HUT)
     fake = FakeYahoo({"HUT": bars(), "CIFR": bars()}, limited)
     panel = make_source(fake, max_retries=4, backoff_base=1.0, max_backoff=3.0).load(
         ["HUT", "CIFR"], START, END
     )
     assert panel.tickers == ["HUT", "CIFR"] and panel.failed == {}
-    assert fake.calls[0]["tickers"] == ["HUT", "CIFR"]
-    assert [c["tickers"] for c in fake.calls[1:]] == [["CIFR"]] * 4
+    assert [c["tickers"] for c in fake.calls] == [["HUT"], ["CIFR"], ["CIFR"], ["CIFR"], ["CIFR"], ["CIFR"]]
     assert sleeps == [1.0, 2.0, 3.0, 3.0]
 
 
@@ -581,7 +591,8 @@ def test_tickers_with_different_missing_ranges_are_grouped(make_source: Callable
     fake = FakeYahoo(market)
     make_source(fake).load(["HUT", "CIFR", "IREN"], START, END)
     assert sorted(fake.ranges()) == [
-        (["HUT", "CIFR"], "2024-03-22", "2024-06-29"),
+        (["CIFR"], "2024-03-22", "2024-06-29"),
+        (["HUT"], "2024-03-22", "2024-06-29"),  # the probe
         (["IREN"], "2024-01-02", "2024-06-29"),
     ]
 
@@ -719,3 +730,27 @@ def test_progress_bar_for_many_tickers(
     panel = make_source(fake, progress=True).load(tickers, START, END)
     assert panel.tickers == tickers and fake.calls[0]["progress"] is True
     assert "5/5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        (f"DNSError('{OFFLINE_CURL}')", "offline"),
+        (
+            "Failed to perform, curl: (7) Failed to connect to query2.finance.yahoo.com: Connection refused",
+            "offline",
+        ),
+        ("[Errno -3] Temporary failure in name resolution", "offline"),
+        ("OSError: [Errno 101] Network is unreachable", "offline"),
+        ("Cookie/crumb fetch failed (DNSError), continuing without crumb", "offline"),
+        ("ConnectionError('Connection reset by peer')", "transient"),
+        ("curl: (28) Operation timed out after 30000 milliseconds", "transient"),
+        ("YFRateLimitError('Too Many Requests. Rate limited.')", "transient"),
+        ("HTTP Error 429", "transient"),
+        ("YFTzMissingError('possibly delisted; no timezone found')", "permanent"),
+        ("something unexpected", "permanent"),
+    ],
+)
+def test_failure_kinds(reason: str, kind: str) -> None:
+    assert classify_reason(reason) == kind
+    assert is_transient_reason(reason) is (kind == "transient")

@@ -149,7 +149,7 @@ def test_offline_auto_falls_back_at_once_with_one_untruncated_reason(
     assert panel.synthetic and len(offline) == 1
     fallback = [str(w.message) for w in caught if "live Yahoo data unavailable" in str(w.message)]
     assert len(fallback) == 1
-    assert f"HUT, IREN, BTC-USD: Failed to get ticker '<ticker>' reason: {OFFLINE}" in fallback[0]
+    assert f"(HUT, IREN, BTC-USD: no network, nothing downloaded: {OFFLINE})" in fallback[0]
 
 
 def test_any_yfinance_exception_lets_the_auto_chain_continue(
