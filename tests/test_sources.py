@@ -187,7 +187,10 @@ def test_stale_cache_is_said_with_ticker_and_last_date(
     offline: list[dict[str, object]], tmp_path: Path
 ) -> None:
     _cache_hut(tmp_path, "2024-03-15")
-    with pytest.warns(StaleDataWarning, match=r"HUT: data end 2024-03-15, 9 sessions before 2024-03-28"):
+    with (
+        pytest.warns(StaleDataWarning, match=r"HUT: data end 2024-03-15, 9 sessions before 2024-03-28"),
+        pytest.warns(UserWarning, match=r"live Yahoo download failed for 1 ticker.*HUT: could not download"),
+    ):
         panel = sources.load_raw("auto", ["HUT"], START, END, data_dir=tmp_path, now=NOW)
     assert panel.tickers == ["HUT"]
     meta = panel.meta["HUT"]
