@@ -400,7 +400,9 @@ def ai_news_comparison(
     varies. ``p = (1 + #{null >= observed}) / (1 + n_permutations)``; Holm
     over all rows. A statistic is NaN (with ``reason``) with fewer than
     :data:`MIN_GROUP_OBS` news or other rows; the p-value also with fewer
-    than :data:`MIN_BLOCKS` blocks.
+    than :data:`MIN_BLOCKS` blocks. With few news days the co-exceedance
+    count is small and discrete (about ``quantile^2`` per session), so its
+    test is conservative.
     """
     check_index(returns, "returns")
     lo, hi = _check_window(window)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from statsmodels.tsa.api import VAR
 
 from ._typing import DateLike
-from ._validation import as_timestamp, check_index, check_int, require_columns, slice_period
+from ._validation import as_timestamp, check_choice, check_index, check_int, require_columns, slice_period
 from .errors import ConfigError
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "PARKINSON_FACTOR",
     "RollingSpillover",
     "SpilloverResult",
+    "VolatilityTransform",
     "generalized_fevd",
     "imf_comparison",
     "parkinson_volatility",
@@ -55,6 +57,9 @@ MIN_RESIDUAL_DF = 10
 PARKINSON_FACTOR = 4.0 * math.log(2.0)
 #: Percent scale of the spillover table.
 PERCENT = 100.0
+
+VolatilityTransform = Literal["log", "level", "variance"]
+_VOLATILITY_TRANSFORMS: tuple[str, ...] = ("log", "level", "variance")
 
 #: The IMF note reproduced by :func:`imf_comparison`.
 IMF_CITATION = (
@@ -549,11 +554,17 @@ def parkinson_volatility(high: pd.DataFrame, low: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(sigma, index=high.index, columns=high.columns)
 
 
-def _log_volatility(volatility: pd.DataFrame) -> pd.DataFrame:
+def _transform_volatility(volatility: pd.DataFrame, transform: str) -> pd.DataFrame:
+    """``log`` (zeros dropped), ``level`` or ``variance`` (squared) of a volatility frame."""
     values = volatility.to_numpy(dtype=np.float64, na_value=np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logged = np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
-    return pd.DataFrame(logged, index=volatility.index, columns=volatility.columns)
+    if transform == "level":
+        out = values
+    elif transform == "variance":
+        out = values**2
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
+    return pd.DataFrame(out, index=volatility.index, columns=volatility.columns)
 
 
 # ----------------------------------------------------------------------------- IMF comparison
@@ -577,6 +588,7 @@ def imf_comparison(
     post: tuple[DateLike, DateLike] = IMF_POST,
     lags: int = DEFAULT_LAGS,
     horizon: int = DEFAULT_HORIZON,
+    volatility_transform: VolatilityTransform = "log",
 ) -> pd.DataFrame:
     """Bitcoin <-> S&P 500 spillovers before and after 2020, side by side with the IMF's figures.
 
@@ -586,13 +598,18 @@ def imf_comparison(
         Wide daily log returns holding ``crypto`` and ``equity`` (from 2017 for the defaults).
     volatility
         Optional daily range volatility (:func:`parkinson_volatility`) with the
-        same two columns; its logs are used (zeros dropped). ``None``: returns only.
+        same two columns. ``None``: returns only.
     crypto, equity
         The two tickers of the bivariate VAR.
     pre, post
         Inclusive (start, end) periods, default 2017-19 and 2020-21 (the IMF's).
     lags, horizon
         VAR order and forecast horizon of both periods.
+    volatility_transform
+        What the volatility VAR is fitted on: ``"log"`` (default; log range
+        volatility is close to Gaussian, Alizadeh, Brandt & Diebold 2002; zeros
+        dropped), ``"level"`` or ``"variance"`` (squared; dominated by a few
+        extreme days such as March 2020).
 
     Returns
     -------
@@ -602,7 +619,7 @@ def imf_comparison(
         ``change`` (percent / points), ``imf_change_low``, ``imf_change_high``,
         ``imf_post_low``, ``imf_post_high`` (NaN where the IMF gives no figure),
         ``change_in_imf_range``, ``n_pre``, ``n_post``, ``lags``, ``horizon``,
-        ``method_difference`` and ``imf_checked``.
+        ``volatility_transform``, ``method_difference`` and ``imf_checked``.
 
     Raises
     ------
@@ -617,11 +634,14 @@ def imf_comparison(
     ``change_in_imf_range`` compares our change with that range.
     """
     require_columns(returns, [crypto, equity])
+    check_choice(volatility_transform, "volatility_transform", _VOLATILITY_TRANSFORMS)
     p0, p1 = _period(pre, "pre"), _period(post, "post")
     inputs: list[tuple[str, pd.DataFrame]] = [("returns", returns.loc[:, [crypto, equity]])]
     if volatility is not None:
         require_columns(volatility, [crypto, equity], "volatility")
-        inputs.append(("volatility", _log_volatility(volatility.loc[:, [crypto, equity]])))
+        inputs.append(
+            ("volatility", _transform_volatility(volatility.loc[:, [crypto, equity]], volatility_transform))
+        )
     imf = {
         "returns": (IMF_RETURN_INCREASE, IMF_RETURN_LEVEL),
         "volatility": (IMF_VOLATILITY_INCREASE, IMF_VOLATILITY_LEVEL),
@@ -634,8 +654,8 @@ def imf_comparison(
     extra = {
         "returns": "daily log returns",
         "volatility": (
-            "log Parkinson range volatility from the daily high/low (the crypto range is its UTC "
-            "calendar day, not the equity session)"
+            f"Parkinson range volatility from the daily high/low, VAR on its {volatility_transform} (the "
+            "crypto range is its UTC calendar day, not the equity session)"
         ),
     }
     theirs = (
@@ -670,6 +690,7 @@ def imf_comparison(
                     "n_post": int(fits[1].nobs),
                     "lags": int(lags),
                     "horizon": int(horizon),
+                    "volatility_transform": volatility_transform if measure == "volatility" else "",
                     "method_difference": f"{common}; {extra[measure]}. {theirs}",
                     "imf_checked": IMF_CHECKED,
                 }
