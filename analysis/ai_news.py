@@ -534,6 +534,9 @@ def ai_news_events(
     handled by ``event_study``'s ``overlaps`` and ``exclude_overlaps``).
     """
     sessions = _news_sessions(news)
+    missing = [c for c in NEWS_COLUMNS if c not in news.columns]
+    if missing:
+        raise ConfigError(f"news is missing column(s) {', '.join(missing)}: pass the frame of load_ai_news()")
     studied = tuple(dict.fromkeys(validate_ticker(t) for t in tickers))
     if not studied:
         raise ConfigError("tickers is empty: pass at least one ticker, e.g. ('IREN',)")
@@ -546,7 +549,7 @@ def ai_news_events(
         hits = [j for j, s in enumerate(other_sessions) if s == session]
         ids = [str(others["event_id"].iloc[j]) for j in hits]
         shared = tuple(t for t in studied if any(t in other_tickers[j] for j in hits))
-        notes = str(news["notes"].iloc[i]) if "notes" in news.columns else ""
+        notes = str(news["notes"].iloc[i])
         if ids:
             has_label = "label" in others.columns
             labels = "; ".join(

@@ -257,6 +257,10 @@ def test_events_frame_and_confounds(catalogue: pd.DataFrame) -> None:
     assert load_events()["event_id"].isin(["abtc-lockup-2025-12"]).any()
     with pytest.raises(ConfigError, match="malformed ticker"):
         ai_news_events(catalogue, tickers=["BAD/TICKER"])
+    with pytest.raises(ConfigError, match="news is missing column\\(s\\) kind"):
+        ai_news_events(catalogue.drop(columns="kind"))
+    with pytest.raises(ConfigError, match="frame returned by load_ai_news"):
+        ai_news_events(catalogue.drop(columns="session"))
 
 
 def test_event_study_on_news_events_recovers_planted_jump(catalogue: pd.DataFrame) -> None:
