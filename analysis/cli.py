@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis fetch|clean|report|golden``.
+"""Command line: ``python -m analysis fetch|clean|report|golden|fundamentals``.
 
 Errors are printed as one line on stderr with a non-zero exit code:
 2 bad input (parameter, ticker, date, directory), 3 data could not be fetched,
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
     p = sub.add_parser("golden", help="regenerate the nbval golden notebooks (synthetic source)")
     p.add_argument("--out", type=Path, default=None, help="output directory (default tests/golden/)")
+    _add_fundamentals_parser(sub)
     return parser
 
 
@@ -165,6 +166,59 @@ def _cmd_golden(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- fundamentals (issue 11): one self-contained block -----------------------------------
+
+
+def _add_fundamentals_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``fundamentals``: quarterly fundamentals -> processed/fundamentals.parquet."""
+    p = sub.add_parser(
+        "fundamentals", help="miners' quarterly fundamentals -> processed/fundamentals.parquet"
+    )
+    p.add_argument("--source", default="snapshot", help="sec, yahoo or snapshot (default snapshot)")
+    p.add_argument(
+        "--snapshot-dir",
+        type=Path,
+        default=None,
+        help="directory of quarterly.csv + sources.csv (default: $FUNDAMENTALS_DATA_DIR)",
+    )
+    p.add_argument("--tickers", default=None, help="comma- or space-separated tickers (default: the miners)")
+    p.add_argument("--data-dir", type=Path, default=None, help="data directory (default: the repo's data/)")
+    p.add_argument(
+        "--strict", action="store_true", help="any ticker without data is an error; no stale cache"
+    )
+    p.add_argument(
+        "--user-agent", default=None, help="SEC User-Agent 'Name e-mail' (default: $SEC_USER_AGENT)"
+    )
+    p.add_argument("--quiet", action="store_true", help="do not print data-quality warnings")
+
+
+def _cmd_fundamentals(args: argparse.Namespace) -> int:
+    from .fundamentals import load_fundamentals, write_fundamentals
+
+    tickers = validate_tickers(args.tickers.replace(",", " ").split()) if args.tickers else None
+    panel = load_fundamentals(
+        args.source,
+        tickers,
+        snapshot_dir=args.snapshot_dir,
+        data_dir=args.data_dir,
+        strict=args.strict,
+        user_agent=args.user_agent,
+    )
+    path = write_fundamentals(panel, args.data_dir)
+    unfiled = int(panel.data["filed"].isna().sum())
+    print(f"fundamentals: source {panel.source}, {len(panel.data)} rows ({unfiled} without a filing date)")
+    for row in (
+        panel.data.groupby("ticker").agg(rows=("value", "size"), last=("period_end", "max")).itertuples()
+    ):
+        print(f"  {row.Index:<6} {row.rows:>4} rows  last period {row.last:%Y-%m-%d}")
+    for t, why in panel.failed.items():
+        print(f"  {t:<6} FAILED: {why}", file=sys.stderr)
+    for note in panel.notes:
+        print(f"  note: {note}")
+    print(f"  written {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -173,7 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         warnings.simplefilter("always", DataQualityWarning)
         warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
-    commands = {"fetch": _cmd_fetch, "clean": _cmd_clean, "report": _cmd_report, "golden": _cmd_golden}
+    commands = {
+        "fetch": _cmd_fetch,
+        "clean": _cmd_clean,
+        "report": _cmd_report,
+        "golden": _cmd_golden,
+        "fundamentals": _cmd_fundamentals,
+    }
     try:
         return commands[args.command](args)
     except ConfigError as exc:
