@@ -1739,7 +1739,7 @@ class CoverageResult:
         return counts.reset_index()
 
     def matrix(self, status: str = REPORTED) -> pd.DataFrame:
-        """Ticker x metric: number of quarters with ``status`` (``reported`` + ``derived`` for a value)."""
+        """Ticker x metric: number of quarters with ``status`` (e.g. for a coverage heatmap)."""
         check_choice(status, "status", COVERAGE_STATUSES)
         summary = self.summary_frame()
         out = summary.pivot(index="ticker", columns="metric", values=status)
