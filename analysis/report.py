@@ -52,7 +52,7 @@ from .clean import CleanResult, write_outputs
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 from .coverage import Coverage, data_coverage
 from .errors import ConfigError, ReportBusyError, ReportError
-from .pipeline import SYNTHETIC_BANNER, StudyRequest, build_panel
+from .pipeline import SYNTHETIC_BANNER, StudyRequest, build_fundamentals, build_panel, publish_fundamentals
 from .study import to_jsonable
 from .universe import load_universe
 
@@ -388,7 +388,8 @@ def _index_html(
         else f"<p>{_esc(coverage.sentence())}</p>"
     )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">{NO_FAVICON}<title>Study report as of {_esc(meta["as_of"])}</title>
+<html lang="en"><head><meta charset="utf-8">{NO_FAVICON}
+<title>Study report as of {_esc(meta["as_of"])}</title>
 <style>{INDEX_CSS}</style></head><body>
 {banner}
 <h1>Crypto, tech and the AI-pivot miners &mdash; report as of {_esc(meta["as_of"])}</h1>
@@ -625,6 +626,7 @@ def _run_in(
     t_data: float,
 ) -> Path:
     write_outputs(panel, staging / "data")
+    publish_fundamentals(build_fundamentals(request), staging / "data")
     params: dict[str, Any] = {
         "request": request.to_dict(),
         "panel_dir": str(staging / "data"),
