@@ -11,6 +11,7 @@ import pytest
 from analysis import report
 from analysis.claims import CLAIM_IDS, VERDICTS
 from analysis.errors import ReportError
+from analysis.pipeline import StudyRequest
 
 pytestmark = [pytest.mark.notebooks]
 
@@ -18,9 +19,8 @@ pytestmark = [pytest.mark.notebooks]
 @pytest.mark.slow
 def test_full_report_on_real_snapshot(market_data_dir: Path, tmp_path: Path) -> None:
     out = report.run_report(
-        report.ReportOptions(
-            as_of="2025-12-02", source="snapshot", snapshot_dir=market_data_dir, out=tmp_path / "r"
-        )
+        StudyRequest.parse("2025-12-02", source="snapshot", snapshot_dir=market_data_dir),
+        report.ReportOptions(out=tmp_path / "r"),
     )
     status = json.loads((out / "status.json").read_text())
     assert status["complete"] and not status["synthetic"]
@@ -60,14 +60,10 @@ def test_failed_cell_names_notebook_and_cell(tmp_path: Path, monkeypatch: pytest
     out = tmp_path / "rep"
     with pytest.raises(ReportError, match=r"99-broken\.ipynb cell \d+: ValueError: boom"):
         report.run_report(
-            report.ReportOptions(
-                as_of="2025-06-30",
-                start="2025-01-01",
-                source="synthetic",
-                tickers=["BTC-USD", "^NDX"],
-                out=out,
-                notebooks=("99-broken",),
-            )
+            StudyRequest.parse(
+                "2025-06-30", start="2025-01-01", source="synthetic", tickers=["BTC-USD", "^NDX"]
+            ),
+            report.ReportOptions(out=out, notebooks=("99-broken",)),
         )
     assert not out.exists(), "a failed run must not be presented as a complete report"
     status = json.loads((tmp_path / "rep.failed" / "status.json").read_text())
@@ -77,9 +73,8 @@ def test_failed_cell_names_notebook_and_cell(tmp_path: Path, monkeypatch: pytest
 def test_synthetic_report_is_watermarked(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="SYNTHETIC"):
         out = report.run_report(
-            report.ReportOptions(
-                as_of="2025-12-02", source="synthetic", out=tmp_path / "s", notebooks=("01-data-quality",)
-            )
+            StudyRequest.parse("2025-12-02", source="synthetic"),
+            report.ReportOptions(out=tmp_path / "s", notebooks=("01-data-quality",)),
         )
     assert "SYNTHETIC DEMO DATA" in (out / "index.html").read_text()
     assert "SYNTHETIC DEMO DATA" in (out / "01-data-quality.html").read_text()
