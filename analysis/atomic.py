@@ -19,6 +19,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -146,10 +147,22 @@ def directory_lock(directory: Path, *, timeout: float) -> FileLock:
     return FileLock(directory / LOCK_NAME, timeout=timeout, mode=file_mode())
 
 
-def remove_temp_files(directory: Path) -> list[Path]:
-    """Delete leftovers of killed atomic writes in ``directory`` (call under its lock)."""
+def remove_temp_files(directory: Path, names: Callable[[str], bool] | None = None) -> list[Path]:
+    """Delete leftovers of killed atomic writes in ``directory`` (call under its lock).
+
+    Parameters
+    ----------
+    directory
+        The directory.
+    names
+        Only temp files whose target file name satisfies ``names`` are removed
+        (default: every temp file), so files other writers are writing are spared.
+    """
     removed: list[Path] = []
     for p in directory.glob(f"{TEMP_PREFIX}*"):
+        target = p.name[len(TEMP_PREFIX) :].rsplit(".", 1)[0]
+        if names is not None and not names(target):
+            continue
         try:
             if p.is_file():
                 p.unlink()

@@ -619,7 +619,9 @@ class RawCache:
 
     def _collect_garbage_locked(self, manifest: Mapping[str, Any]) -> list[Path]:
         referenced = {str(raw.get("file")) for raw in manifest.values() if isinstance(raw, Mapping)}
-        removed = atomic.remove_temp_files(self.directory)
+        removed = atomic.remove_temp_files(
+            self.directory, names=lambda name: name == MANIFEST_NAME or bool(_DATA_FILE.fullmatch(name))
+        )
         for p in self.directory.glob(f"*{PARQUET_SUFFIX}"):
             if p.name in referenced or not _DATA_FILE.fullmatch(p.name):
                 continue

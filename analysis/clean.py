@@ -980,7 +980,7 @@ def _remove_old_panels(out: Path, keep: set[str]) -> None:
     for p in out.iterdir():
         if p.is_dir() and _PANEL_DIR.fullmatch(p.name) and p.name not in keep:
             shutil.rmtree(p, ignore_errors=True)
-    atomic.remove_temp_files(out)
+    atomic.remove_temp_files(out, names=lambda name: name == CURRENT_NAME)  # others' files are theirs
     for legacy in LEGACY_FILES:
         (out / legacy).unlink(missing_ok=True)
 

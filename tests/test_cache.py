@@ -351,9 +351,11 @@ def test_garbage_collection_spares_foreign_files(tmp_path: Path) -> None:
     (tmp_path / "my data.parquet").write_bytes(b"x")  # not a name this cache writes
     (tmp_path / "CIFR.0123456789abcdef.parquet").write_bytes(b"orphan")
     (tmp_path / f"{atomic.TEMP_PREFIX}HUT.parquet.abc").write_bytes(b"leftover")
+    (tmp_path / f"{atomic.TEMP_PREFIX}notes.txt.k2j4").write_bytes(b"someone else's write in progress")
     removed = {p.name for p in cache.collect_garbage()}
     assert removed == {"CIFR.0123456789abcdef.parquet", f"{atomic.TEMP_PREFIX}HUT.parquet.abc"}
     assert (tmp_path / "notes.txt").exists() and (tmp_path / "my data.parquet").exists()
+    assert (tmp_path / f"{atomic.TEMP_PREFIX}notes.txt.k2j4").exists()
 
 
 def test_failed_replace_keeps_old_entry_and_cleans_up(

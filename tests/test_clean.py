@@ -340,6 +340,19 @@ def test_legacy_loose_files_are_not_read_and_are_replaced(tmp_path: Path, tiny_u
     assert not (processed / "prices.parquet").exists() and (processed / "notes.txt").exists()
 
 
+def test_publication_spares_files_beside_the_panel(tmp_path: Path, tiny_universe: Universe) -> None:
+    """Fundamentals are written beside the panel by another module: never touched."""
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "fundamentals.parquet").write_bytes(b"theirs")
+    (processed / ".tmp-fundamentals.parquet.q1w2e3r4").write_bytes(b"their write in progress")
+    (processed / ".tmp-CURRENT.json.a1b2c3d4").write_bytes(b"a killed publication")
+    write_outputs(_run(_panel(AAA=_equity(68), BBB=_equity(69)), tiny_universe), tmp_path)
+    names = {p.name for p in processed.iterdir()}
+    assert {"fundamentals.parquet", ".tmp-fundamentals.parquet.q1w2e3r4"} <= names
+    assert ".tmp-CURRENT.json.a1b2c3d4" not in names
+
+
 def test_failed_publication_keeps_the_previous_panel(
     tmp_path: Path, tiny_universe: Universe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
