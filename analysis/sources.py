@@ -206,6 +206,7 @@ def load_raw(
     seed: int | None = None,
     progress: bool | None = None,
     now: pd.Timestamp | None = None,
+    required_through: pd.Timestamp | None = None,
 ) -> RawPanel:
     """Load raw frames from the chosen source.
 
@@ -228,6 +229,9 @@ def load_raw(
     now
         The time of the request (default: the current time); decides which dates
         could be complete. Injectable for tests.
+    required_through
+        Last date a ticker must reach not to be stale (default ``end``); a study loads a few
+        sessions past its as-of date for look-ahead tables but needs data only to the as-of date.
 
     Returns
     -------
@@ -268,11 +272,12 @@ def load_raw(
     if strict and panel.failed:
         detail = "; ".join(f"{t}: {why}" for t, why in panel.failed.items())
         raise DataFetchError(f"--strict: {len(panel.failed)} ticker(s) failed: {detail}", panel.failed)
-    stale = stale_tickers(panel, start, end, at)
+    through = end if required_through is None else min(end, required_through)
+    stale = stale_tickers(panel, start, through, at)
     if stale and strict:
         raise DataQualityError(
             f"--strict: {len(stale)} ticker(s) do not cover the requested range "
-            f"{start:{DATE_FORMAT}}..{end:{DATE_FORMAT}}: " + "; ".join(stale.values())
+            f"{start:{DATE_FORMAT}}..{through:{DATE_FORMAT}}: " + "; ".join(stale.values())
         )
     if stale:
         warnings.warn(
