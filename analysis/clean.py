@@ -80,6 +80,9 @@ __all__ = [
     "CleanResult",
     "TickerQuality",
     "clean_panel",
+    "quality_findings_markdown",
+    "quality_sentence",
+    "quality_summary",
     "quality_table",
     "read_processed",
     "render_quality_markdown",
@@ -844,6 +847,52 @@ def quality_table(result: CleanResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("ticker")
+
+
+def quality_summary(result: CleanResult) -> dict[str, Any]:
+    """Counts of what the cleaner found and did, over every ticker of the panel."""
+    q = result.quality.values()
+    start = result.summary["start"]
+    return {
+        "tickers": len(result.quality),
+        "sessions": int(result.summary["sessions"]),
+        "tickers_with_findings": sum(1 for x in q if x.issues()),
+        "prelisting_rows_dropped": sum(x.prelisting_dropped for x in q),
+        "splits_or_basis_repaired": sum(len(x.splits_repaired) + len(x.basis_repaired) for x in q),
+        "ranges_excluded": sum(len(x.ranges_excluded) for x in q),
+        "partial_rows_dropped": sum(len(x.partial_rows_dropped) for x in q),
+        "duplicates_removed": sum(len(x.duplicates) for x in q),
+        "nonfinite_rejected": sum(len(x.nonfinite_rejected) for x in q),
+        "late_starters": [t for t, x in result.quality.items() if x.first_date and x.first_date > start],
+    }
+
+
+def quality_findings_markdown(result: CleanResult) -> str:
+    """One bullet per ticker with findings (what the cleaner found and did)."""
+    lines = [
+        f"- **{t}** ({q.name}): " + "; ".join(q.issues()) for t, q in result.quality.items() if q.issues()
+    ]
+    return "\n".join(lines) or "No findings: every ticker is clean."
+
+
+def quality_sentence(result: CleanResult) -> str:
+    """The data-quality summary in one paragraph, computed from :func:`quality_summary`."""
+    s = quality_summary(result)
+    text = (
+        f"The panel holds **{s['tickers']} tickers** over **{s['sessions']} sessions** "
+        f"({result.summary['start']} .. {result.summary['end']}). {s['tickers_with_findings']} tickers have "
+        f"at least one finding: {s['prelisting_rows_dropped']} pre-listing rows dropped, "
+        f"{s['splits_or_basis_repaired']} split/basis problems repaired, {s['ranges_excluded']} implausible "
+        f"ranges excluded, {s['partial_rows_dropped']} partial-day rows and {s['nonfinite_rejected']} "
+        f"non-finite prices dropped, {s['duplicates_removed']} duplicated dates removed."
+    )
+    if s["late_starters"]:
+        text += (
+            " Tickers starting after the window start (shorter samples downstream): "
+            + ", ".join(s["late_starters"])
+            + "."
+        )
+    return text
 
 
 def render_quality_markdown(result: CleanResult) -> str:
