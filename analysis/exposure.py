@@ -21,9 +21,9 @@ factor's beta is then the sum of its contemporaneous and lagged coefficients.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -83,6 +83,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+_R = TypeVar("_R")
 
 #: Default bitcoin and tech factors (their roles matter for the verdict rule).
 DEFAULT_BTC = "BTC-USD"
@@ -903,9 +904,9 @@ def break_test(
     * A factor's beta is the sum of its terms (Dimson), before ``sum b``, after
       ``sum (b + d)``; SEs are those of the linear combinations.
     """
-    k_min = 2
+    # Sample-size floor here is 2 (k + 1) rows; the per-side floor is min_obs_side.
     design = _break_design(
-        returns, ticker, factors, btc=btc, btc_lags=btc_lags, start=start, end=end, min_obs=2 * k_min
+        returns, ticker, factors, btc=btc, btc_lags=btc_lags, start=start, end=end, min_obs=0
     )
     k = design.x.shape[1]
     min_side = check_int(min_obs_side, "min_obs_side", minimum=k + 1)
@@ -1412,6 +1413,43 @@ class BreakTests:
         return lines
 
 
+def _run_each(
+    run: Callable[[str, Any], _R], pairs: Sequence[tuple[str, Any]], on_error: str
+) -> tuple[list[_R | None], list[str]]:
+    """Run a test per (ticker, date); with ``on_error="report"`` a ConfigError becomes a reason."""
+    results: list[_R | None] = []
+    reasons: list[str] = []
+    for ticker, when in pairs:
+        try:
+            results.append(run(ticker, when))
+            reasons.append("")
+        except ConfigError as exc:
+            if on_error == "raise":
+                raise
+            results.append(None)
+            reasons.append(exc.short if isinstance(exc, _NotTestable) else str(exc))
+    return results, reasons
+
+
+def _holm_adjusted(p_values: Sequence[float], alpha: float) -> FloatArray:
+    """Holm-adjusted p over the finite entries (``multipletests(method="holm")``); NaN stays NaN."""
+    p_raw = np.asarray(p_values, dtype=np.float64)
+    out = np.full(p_raw.size, np.nan)
+    ok = np.isfinite(p_raw)
+    if ok.any():
+        out[ok] = multipletests(p_raw[ok], alpha=alpha, method="holm")[1]
+    return out
+
+
+def _family_verdict(r: BreakTest | None, p_adj: float, reason: str, btc: str, tech: str, alpha: float) -> str:
+    if r is None:
+        return break_verdict(math.nan, math.nan, math.nan, alpha=alpha, reason=reason)
+    if btc not in r.factors or tech not in r.factors:
+        why = f"verdict needs {btc} and {tech} among factors"
+        return break_verdict(float(p_adj), math.nan, math.nan, alpha=alpha, reason=why)
+    return break_verdict(float(p_adj), r.change(btc), r.change(tech), alpha=alpha)
+
+
 def break_tests(
     returns: pd.DataFrame,
     tests: Iterable[tuple[str, DateLike]],
@@ -1470,73 +1508,37 @@ def break_tests(
         raise ConfigError("tests is empty: pass (ticker, date) pairs")
     _check_returns(returns)
     require_columns(returns, [*(t for t, _ in pairs_in), *factors])
-    pairs: list[tuple[str, pd.Timestamp]] = []
-    results: list[BreakTest | None] = []
-    reasons: list[str] = []
-    for ticker, when in pairs_in:
-        requested = as_timestamp(when, "break_date").normalize()
-        pairs.append((ticker, requested))
-        try:
-            res = break_test(
-                returns,
-                ticker,
-                requested,
-                factors,
-                btc_lags=btc_lags,
-                btc=btc,
-                start=start,
-                end=end,
-                min_obs_side=min_obs_side,
-                maxlags=maxlags,
-                sensitivity_maxlags=sensitivity_maxlags,
-            )
-        except ConfigError as exc:
-            if on_error == "raise":
-                raise
-            results.append(None)
-            reasons.append(exc.short if isinstance(exc, _NotTestable) else str(exc))
-            continue
-        results.append(res)
-        reasons.append("")
+    pairs = [(ticker, as_timestamp(when, "break_date").normalize()) for ticker, when in pairs_in]
+    opts: dict[str, Any] = {"btc_lags": btc_lags, "btc": btc, "start": start, "end": end}
 
+    def known_date(ticker: str, when: pd.Timestamp) -> BreakTest:
+        return break_test(
+            returns,
+            ticker,
+            when,
+            factors,
+            min_obs_side=min_obs_side,
+            maxlags=maxlags,
+            sensitivity_maxlags=sensitivity_maxlags,
+            **opts,
+        )
+
+    def unknown_date(ticker: str) -> SupWaldTest:
+        return sup_wald_test(returns, ticker, factors, trim=trim, n_boot=n_boot, seed=seed, **opts)
+
+    results, reasons = _run_each(known_date, pairs, on_error)
     sups: dict[str, SupWaldTest] = {}
     sup_reasons: dict[str, str] = {}
     if sup_wald:
-        for ticker in dict.fromkeys(t for t, _ in pairs):
-            try:
-                sups[ticker] = sup_wald_test(
-                    returns,
-                    ticker,
-                    factors,
-                    btc_lags=btc_lags,
-                    btc=btc,
-                    start=start,
-                    end=end,
-                    trim=trim,
-                    n_boot=n_boot,
-                    seed=seed,
-                )
-            except ConfigError as exc:
-                if on_error == "raise":
-                    raise
-                sup_reasons[ticker] = exc.short if isinstance(exc, _NotTestable) else str(exc)
-
-    p_raw = np.array([r.p_slopes if r is not None else np.nan for r in results])
-    p_adj = np.full(len(results), np.nan)
-    ok = np.isfinite(p_raw)
-    if ok.any():
-        p_adj[ok] = multipletests(p_raw[ok], alpha=alpha, method="holm")[1]
-    verdicts = []
-    for r, p, why in zip(results, p_adj, reasons, strict=True):
-        if r is None:
-            verdicts.append(break_verdict(math.nan, math.nan, math.nan, alpha=alpha, reason=why))
-            continue
-        d_btc = r.change(btc) if btc in r.factors else math.nan
-        d_tech = r.change(tech) if tech in r.factors else math.nan
-        roles = (
-            "" if btc in r.factors and tech in r.factors else f"verdict needs {btc} and {tech} among factors"
-        )
-        verdicts.append(break_verdict(float(p), d_btc, d_tech, alpha=alpha, reason=roles))
+        tickers = list(dict.fromkeys(t for t, _ in pairs))
+        fitted, why = _run_each(lambda t, _: unknown_date(t), [(t, pd.NaT) for t in tickers], on_error)
+        sups = {t: r for t, r in zip(tickers, fitted, strict=True) if r is not None}
+        sup_reasons = {t: w for t, w in zip(tickers, why, strict=True) if w}
+    p_adj = _holm_adjusted([r.p_slopes if r is not None else math.nan for r in results], alpha)
+    verdicts = [
+        _family_verdict(r, p, why, btc, tech, alpha)
+        for r, p, why in zip(results, p_adj, reasons, strict=True)
+    ]
     return BreakTests(
         pairs=tuple(pairs),
         tests=tuple(results),

@@ -599,6 +599,23 @@ class GroundTruth:
         truth = self.tickers[ticker]
         return truth.after if _timestamp(date, "date") >= self.shift_date else truth.before
 
+    def observed_loading(self, ticker: str, date: DateLike) -> Loading:
+        """Approximate betas of an equity on *observed* closes with one lagged BTC term.
+
+        Notes
+        -----
+        Regressing on the session-aligned BTC bar, its first lag and tech, the BTC
+        terms sum to about ``b_btc``, while the tech coefficient is about
+        ``b_tech + 2 phi (1 - phi) b_btc L`` (phi = ``after_close_share``, L =
+        ``btc_tech_loading``): the bar misses the after-close share of the session's
+        tech news and holds that of the next session, so tech absorbs part of the
+        BTC channel. Exact only with one calendar day per session; a guide for tests.
+        """
+        planted = self.loading(ticker, date)
+        phi = self.after_close_share
+        tech = planted.tech + 2.0 * phi * (1.0 - phi) * planted.btc * self.btc_tech_loading
+        return Loading(btc=planted.btc, tech=tech, idio_vol=planted.idio_vol, intercept=planted.intercept)
+
     def drift(self, ticker: str, dates: pd.DatetimeIndex) -> FloatArray:
         """Planted temporary drift of ``ticker`` on ``dates`` (0 outside every drift window)."""
         out = np.zeros(len(dates))
@@ -1087,7 +1104,8 @@ def generate(
     BTC closes needs a lagged BTC term to recover ``b_btc`` when
     ``after_close_share > 0``. ``e`` are unit-variance Student-t (or normal)
     draws. BTC itself loads on tech with ``btc_tech_loading``, so an equity's
-    univariate beta on tech is about ``tech + btc * btc_tech_loading``.
+    univariate beta on tech is about ``tech + btc * btc_tech_loading``; on observed
+    closes with a BTC lag see :meth:`GroundTruth.observed_loading`.
     """
     names, start_ts, end_ts, config = _check_request(tickers, start, end, config)
     universe = universe if universe is not None else load_universe()

@@ -316,6 +316,9 @@ def test_asynchronous_close_needs_the_lagged_btc_term(market):
     assert dimson.params["btc_lag"] > 4 * dimson.bse["btc_lag"]
     total = dimson.params["btc"] + dimson.params["btc_lag"]
     assert abs(total - planted) < abs(same_day.params["btc"] - planted) / 2
+    observed = truth.observed_loading("MARA", "2024-01-02")  # tech absorbs part of the BTC channel
+    assert dimson.params["tech"] == pytest.approx(observed.tech, abs=BETA_SE_TOL * dimson.bse["tech"])
+    assert observed.tech > truth.tickers["MARA"].before.tech + 0.3
     # With synchronous closes the lag carries nothing.
     sync_frames, sync_truth = generate(
         ["BTC-USD", "^NDX", "MARA"], START, END, SyntheticConfig(after_close_share=0.0)
