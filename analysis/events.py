@@ -67,7 +67,7 @@ FloatArray = npt.NDArray[np.float64]
 Variance: TypeAlias = Literal["prediction", "simple"]
 
 #: Columns of the events catalogue, in order.
-EVENT_COLUMNS: tuple[str, ...] = ("event_id", "date", "tickers", "label", "source", "notes")
+EVENT_COLUMNS: tuple[str, ...] = ("event_id", "date", "tickers", "label", "reference", "notes")
 #: Separator of tickers inside the ``tickers`` field.
 TICKER_SEPARATOR = " "
 #: Date format of the ``date`` field.
@@ -123,7 +123,7 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
     path
         CSV file with columns :data:`EVENT_COLUMNS`: ``event_id`` (unique, no
         spaces), ``date`` (``YYYY-MM-DD``), ``tickers`` (separated by spaces),
-        ``label``, ``source`` (the publication that reports the event) and
+        ``label``, ``reference`` (the publication that reports the event) and
         ``notes`` (may be empty; flags confounds).
 
     Returns
@@ -166,7 +166,7 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
         def fail(column: str, problem: str, *, _line: int = line, _eid: str = eid) -> ConfigError:
             return _row_error(path, _line, _eid, column, problem)
 
-        for column in ("event_id", "date", "tickers", "label", "source"):
+        for column in ("event_id", "date", "tickers", "label", "reference"):
             if not values[column]:
                 raise fail(column, "is empty; fill it in")
         if any(ch.isspace() for ch in eid):
@@ -192,7 +192,7 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
                 "date": pd.Timestamp(when),
                 "tickers": tuple(tickers),
                 "label": values["label"],
-                "source": values["source"],
+                "reference": values["reference"],
                 "notes": values["notes"],
             }
         )

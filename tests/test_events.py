@@ -495,7 +495,7 @@ def test_unknown_event_ticker(returns: pd.DataFrame) -> None:
 
 # ----------------------------------------------------------------------------- catalogue
 
-HEADER = "event_id,date,tickers,label,source,notes\n"
+HEADER = "event_id,date,tickers,label,reference,notes\n"
 
 
 @pytest.mark.parametrize(
@@ -509,7 +509,7 @@ HEADER = "event_id,date,tickers,label,source,notes\n"
             r"line 2 \(event_id 'a'\), column 'tickers'",
         ),
         ("empty_tickers", HEADER + "a,2025-01-02,,x,s,\n", "column 'tickers': is empty"),
-        ("empty_source", HEADER + "a,2025-01-02,IREN,x,,\n", "column 'source': is empty"),
+        ("empty_reference", HEADER + "a,2025-01-02,IREN,x,,\n", "column 'reference': is empty"),
         ("duplicate_id", HEADER + "a,2025-01-02,IREN,x,s,\na,2025-01-03,IREN,x,s,\n", "duplicates line 2"),
         ("spaced_id", HEADER + "a b,2025-01-02,IREN,x,s,\n", "contains whitespace"),
         ("header_only", HEADER, "no events"),
@@ -550,7 +550,7 @@ def test_shipped_catalogue_loads_and_runs() -> None:
     assert "AMZN" in by_id.loc["aws-trainium3-2025-12", "tickers"]
     assert "confound" in by_id.loc["aws-trainium3-2025-12", "notes"].lower()
     assert by_id.loc["iren-msft-2025-11", "date"] == pd.Timestamp("2025-11-03")
-    assert (cat["source"].str.len() > 0).all()
+    assert (cat["reference"].str.len() > 0).all()
 
     # Synthetic returns on business days: the halving (a Saturday) rolls to 2024-04-22,
     # ABTC's first session is not estimable, the 2025-12-02 events share a session for ABTC/HUT.
