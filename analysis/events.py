@@ -45,6 +45,8 @@ __all__ = [
     "DEFAULT_SUB_WINDOWS",
     "EVENT_COLUMNS",
     "EVENT_DATE_FORMAT",
+    "EVENT_KINDS",
+    "KIND_COLUMN",
     "MODELS",
     "TICKER_SEPARATOR",
     "CrossSectionTest",
@@ -110,6 +112,12 @@ _PERCENT = 100.0
 # ----------------------------------------------------------------------------- catalogue
 
 
+#: Optional column classifying an event; a catalogue without it has every event of kind ``event``.
+KIND_COLUMN = "kind"
+#: Kinds of catalogued events (``deal``: a company's AI/HPC contract, the break dates of notebook 03).
+EVENT_KINDS: tuple[str, ...] = ("deal", "listing", "shock", "crypto", "ai_news", "macro", "event")
+
+
 def _row_error(path: Path, line: int, event_id: str, column: str, problem: str) -> ConfigError:
     who = f" (event_id {event_id!r})" if event_id else ""
     return ConfigError(f"events file {path}, line {line}{who}, column {column!r}: {problem}")
@@ -124,12 +132,13 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
         CSV file with columns :data:`EVENT_COLUMNS`: ``event_id`` (unique, no
         spaces), ``date`` (``YYYY-MM-DD``), ``tickers`` (separated by spaces),
         ``label``, ``reference`` (the publication that reports the event) and
-        ``notes`` (may be empty; flags confounds).
+        ``notes`` (may be empty; flags confounds); optionally ``kind`` (one of
+        :data:`EVENT_KINDS`, default ``event``).
 
     Returns
     -------
     pd.DataFrame
-        One row per event in file order with the columns of :data:`EVENT_COLUMNS`;
+        One row per event in file order with the columns of :data:`EVENT_COLUMNS` and ``kind``;
         ``date`` is a ``Timestamp`` and ``tickers`` a tuple of validated tickers.
 
     Raises
@@ -156,6 +165,9 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
             f"expected columns: {', '.join(EVENT_COLUMNS)}"
         )
 
+    kinds = (
+        raw[KIND_COLUMN].str.strip() if KIND_COLUMN in raw.columns else pd.Series("event", index=raw.index)
+    )
     records: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for i, row in enumerate(raw.loc[:, list(EVENT_COLUMNS)].itertuples(index=False, name=None)):
@@ -186,6 +198,9 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
                 raise fail("tickers", str(exc)) from None
             if ticker not in tickers:
                 tickers.append(ticker)
+        kind = str(kinds.iloc[i]) or "event"
+        if kind not in EVENT_KINDS:
+            raise fail(KIND_COLUMN, f"{kind!r} is not one of {', '.join(EVENT_KINDS)}")
         records.append(
             {
                 "event_id": eid,
@@ -194,11 +209,12 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
                 "label": values["label"],
                 "reference": values["reference"],
                 "notes": values["notes"],
+                KIND_COLUMN: kind,
             }
         )
     if not records:
         raise ConfigError(f"events file {path} has a header but no events")
-    out = pd.DataFrame.from_records(records, columns=list(EVENT_COLUMNS))
+    out = pd.DataFrame.from_records(records, columns=[*EVENT_COLUMNS, KIND_COLUMN])
     out["date"] = pd.to_datetime(out["date"])
     return out
 
@@ -692,17 +708,21 @@ class EventStudyResult:
         """Label of the full event window, e.g. ``"(-1,+5)"``."""
         return _window_label(*self.event_window)
 
-    def paths(self, model: str | None = None, kind: Literal["car_log", "ar"] = "car_log") -> pd.DataFrame:
-        """Cumulative (``car_log``) or daily (``ar``) abnormal log returns for plotting.
+    def paths(
+        self, model: str | None = None, kind: Literal["car_log", "car_simple", "ar"] = "car_log"
+    ) -> pd.DataFrame:
+        """Cumulative (``car_log``, ``car_simple``) or daily (``ar``) abnormal returns for plotting.
 
         Index ``rel_day``; columns (``event_id``, ``ticker``) for one model
-        (default: the first).
+        (default: the first). ``car_simple`` is ``exp(car_log) - 1``.
         """
         name = self.models[0].name if model is None else model
         check_choice(name, "model", [m.name for m in self.models])
-        check_choice(kind, "kind", ("car_log", "ar"))
+        check_choice(kind, "kind", ("car_log", "car_simple", "ar"))
         sub = self.ar[self.ar["model"] == name]
-        return sub.pivot(index="rel_day", columns=["event_id", "ticker"], values=kind)
+        values = "car_log" if kind == "car_simple" else kind
+        wide = sub.pivot(index="rel_day", columns=["event_id", "ticker"], values=values)
+        return wide.apply(np.expm1) if kind == "car_simple" else wide
 
     @property
     def ar_wide(self) -> pd.DataFrame:
@@ -774,6 +794,38 @@ class EventStudyResult:
         """
         return self.summary_frame().loc[:, list(CAR_METRIC_COLUMNS)]
 
+    def headline(
+        self, model: str, *, kinds: Sequence[str] = ("deal", "shock", "listing")
+    ) -> list[dict[str, Any]]:
+        """Headline records of one model: each event's own (first-named) ticker, simple CAR in percent.
+
+        Events whose ``kind`` is not in ``kinds`` (when the catalogue has a ``kind`` column) and
+        pairs that could not be estimated are left out.
+        """
+        rows = self.car[(self.car["model"] == model) & self.car["estimable"]]
+        out = []
+        for r in rows.to_dict("records"):
+            kind = r.get(KIND_COLUMN, "event")
+            if kind not in kinds or r["ticker"] != r.get("first_ticker", r["ticker"]):
+                continue
+            p_adj = r.get("p_adj")
+            note = f"{model} model, CAR{r['window']} simple return"
+            full = int(r["rel_end"]) - int(r["rel_start"]) + 1
+            if int(r["n_days"]) < full:
+                note += f" ({int(r['n_days'])} of {full} sessions in the data)"
+            if p_adj is not None and not pd.isna(p_adj):
+                note += f"; Holm-adjusted p = {float(p_adj):.3g}"
+            out.append(
+                {
+                    "name": f"{r['ticker']}: {str(r['label'])[:70]} ({_ts(r['session']).date()})",
+                    "value": float(r["car_simple"]),
+                    "unit": "%",
+                    "text": f"{float(r['car_simple']) * _PERCENT:+.1f}%",
+                    "note": note,
+                }
+            )
+        return out
+
     def agreement(self, *, window: str | None = None, alpha: float | None = None) -> pd.DataFrame:
         """See :func:`model_agreement`."""
         return model_agreement(self, window=window, alpha=alpha)
@@ -831,6 +883,10 @@ class _Pair:
     warn: str = ""
 
 
+def _first_ticker(value: Any) -> str:
+    return str(value[0]) if isinstance(value, tuple | list) and value else ""
+
+
 def _base_row(
     catalogue: pd.DataFrame, i: int, ticker: str, pos: int | None, sessions: pd.DatetimeIndex, s: _Settings
 ) -> dict[str, Any]:
@@ -839,6 +895,8 @@ def _base_row(
         "event_id": str(catalogue.at[i, "event_id"]),
         "ticker": str(ticker),
         "label": str(catalogue.at[i, "label"]),
+        KIND_COLUMN: str(catalogue.at[i, KIND_COLUMN]) if KIND_COLUMN in catalogue.columns else "event",
+        "first_ticker": _first_ticker(catalogue.at[i, "tickers"]),
         "model": "",
         "event_date": event_date,
         "session": pd.NaT if pos is None else sessions[pos],

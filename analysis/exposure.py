@@ -71,10 +71,12 @@ __all__ = [
     "DimsonBeta",
     "FactorRegression",
     "SupWaldTest",
+    "break_schedule",
     "break_test",
     "break_tests",
     "break_verdict",
     "dimson_beta",
+    "dimson_betas",
     "factor_regression",
     "factor_regressions",
     "newey_west_maxlags",
@@ -1381,6 +1383,32 @@ class BreakTests:
         first = ["ticker", "break_date"]
         return out.loc[:, first + [c for c in out.columns if c not in first]]
 
+    def headline(self, date: DateLike | None = None) -> list[dict[str, Any]]:
+        """Headline records (readable name, verdict text, note) for the tests at ``date``.
+
+        ``date`` defaults to the first pair's date (the common pivot date of the family).
+        """
+        if not self.pairs:
+            return []
+        when = self.pairs[0][1] if date is None else as_timestamp(date, "date")
+        out = []
+        for (ticker, at), verdict, p_adj in zip(self.pairs, self.verdicts, self.p_slopes_adj, strict=True):
+            if at != when:
+                continue
+            note = f"slopes-only HAC Wald, Holm over {len(self.pairs)} tests"
+            if not math.isnan(p_adj):
+                note += f"; adjusted p = {p_adj:.3g}"
+            out.append(
+                {
+                    "name": f"{ticker}: beta shift at {at.date()}",
+                    "value": None,
+                    "unit": "verdict",
+                    "text": verdict,
+                    "note": note,
+                }
+            )
+        return out
+
     def sentences(self) -> list[str]:
         """One Markdown bullet per (ticker, date) stating betas, tests and the verdict."""
         lines = []
@@ -1726,3 +1754,59 @@ def dimson_beta(
         dates=pd.DatetimeIndex(y.index),
         result=res,
     )
+
+
+def dimson_betas(
+    returns: pd.DataFrame,
+    tickers: Sequence[str],
+    factors: Sequence[str] = DEFAULT_FACTORS,
+    *,
+    lags: int = DEFAULT_DIMSON_LAGS,
+    alpha: float = DEFAULT_ALPHA,
+) -> pd.DataFrame:
+    """Dimson and plain betas of several tickers (one row per ticker and factor).
+
+    A ticker with too few observations gets one row with its ``reason`` (not a bare NaN row).
+    """
+    frames = []
+    for t in tickers:
+        try:
+            frames.append(dimson_beta(returns, t, factors, lags=lags, alpha=alpha).summary_frame())
+        except ConfigError as exc:
+            frames.append(pd.DataFrame([{"ticker": str(t), "reason": str(exc)}]))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if "reason" not in out.columns:
+        out["reason"] = ""
+    out["reason"] = out["reason"].fillna("")
+    return out
+
+
+def break_schedule(
+    events: pd.DataFrame,
+    tickers: Sequence[str],
+    pivot_date: DateLike,
+    *,
+    kinds: Sequence[str] = ("deal",),
+) -> list[tuple[str, pd.Timestamp]]:
+    """The (ticker, date) family of break tests: a common pivot date and each ticker's own deals.
+
+    Parameters
+    ----------
+    events
+        The catalogue (:func:`analysis.events.load_events`, with its ``kind`` column).
+    tickers
+        Tickers to test (the AI-pivot miners with data).
+    pivot_date
+        The date tested for every ticker.
+    kinds
+        Event kinds whose dates are tested for the tickers they name.
+    """
+    pivot = as_timestamp(pivot_date, "pivot_date")
+    out = [(str(t), pivot) for t in tickers]
+    kind = events["kind"] if "kind" in events.columns else pd.Series("event", index=events.index)
+    for when, names, k in zip(
+        events["date"].tolist(), events["tickers"].tolist(), kind.tolist(), strict=True
+    ):
+        if k in kinds:
+            out += [(str(t), pd.Timestamp(when)) for t in names if t in tickers]
+    return list(dict.fromkeys(out))

@@ -100,7 +100,7 @@ def _car_table() -> pd.DataFrame:
         {
             "event_id": ["E1", "E1", "E2", "E3"],
             "ticker": ["IREN", "WULF", "HUT", "ABTC"],
-            "car": [0.12, -0.03, 0.05, np.nan],  # E3 not estimable
+            "car_simple": [0.12, -0.03, 0.05, np.nan],  # E3 not estimable
             "se": [0.04, 0.05, 0.03, np.nan],
             "df": [100.0, 100.0, 8.0, np.nan],
         }
@@ -203,7 +203,7 @@ def test_labels_title_and_source_note(case: str) -> None:
         assert ax.get_ylabel().strip(), f"{case}: empty y label"
         assert _title(ax), f"{case}: empty title"
         assert not _watermarks(ax)
-    assert SOURCE in plots.figure_texts(fig)
+    assert any(t.split("\n")[0] == SOURCE for t in plots.figure_texts(fig))
     assert not any(t.startswith(plots.SYNTHETIC_TITLE_PREFIX) for t in _titles(fig))
     fig.canvas.draw()  # renders without error under Agg
 
@@ -214,7 +214,7 @@ def test_synthetic_watermark_on_every_axes(case: str) -> None:
     for ax in _plot_axes(fig):
         assert _watermarks(ax) == [plots.WATERMARK_TEXT]
     assert any(t.startswith(plots.SYNTHETIC_TITLE_PREFIX) for t in _titles(fig))
-    assert SOURCE in plots.figure_texts(fig)
+    assert any(t.split("\n")[0] == SOURCE for t in plots.figure_texts(fig))
 
 
 def test_synthetic_replaces_default_source_note() -> None:
@@ -273,8 +273,21 @@ def test_heatmap_non_square_needs_mask_upper_false() -> None:
 def test_rolling_lines_skips_events_outside_range() -> None:
     fig = CASES["rolling_lines"](False)
     texts = plots.figure_texts(fig)
-    assert any(t.strip() == "deal" for t in texts)
-    assert not any(t.strip() == "outside" for t in texts)
+    note = next(t for t in texts if t.startswith(SOURCE))
+    assert "1 = deal" in note and "outside" not in note, "the key lists the markers drawn"
+    assert "1" in texts, "markers are numbered above the axes"
+
+
+def test_event_markers_never_cover_the_data() -> None:
+    """Event numbers sit above the axes (outside the data area), not over the lines."""
+    fig = CASES["rolling_lines"](False)
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    box = ax.get_window_extent()
+    numbers = [t for t in ax.texts if t.get_text().isdigit()]
+    assert numbers
+    for t in numbers:
+        assert t.get_window_extent().y0 >= box.y1 - 1, "an event label overlaps the plotted area"
 
 
 def test_cumulative_returns_start_at_100() -> None:
@@ -400,3 +413,20 @@ def test_save_figure_rejects_unsafe_names(tmp_path: Path, name: str) -> None:
     with pytest.raises(ConfigError, match="figure name"):
         plots.save_figure(CASES["event_car"](False), tmp_path, name)
     assert not any(tmp_path.iterdir())
+
+
+def test_event_car_panels_one_panel_per_ticker_readable_legend() -> None:
+    idx = pd.Index(range(-1, 3), name="rel_day")
+    cols = pd.MultiIndex.from_tuples(
+        [("e1", "IREN"), ("e2", "IREN"), ("e1", "HUT")], names=["event_id", "ticker"]
+    )
+    car = pd.DataFrame(np.linspace(-0.1, 0.2, 12).reshape(4, 3), index=idx, columns=cols)
+    fig = plots.event_car_panels(car, labels={"e1": "First deal", "e2": "Second deal"}, source=SOURCE)
+    axes = _plot_axes(fig)
+    assert [ax.get_title() for ax in axes] == ["IREN", "HUT"]
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["First deal", "Second deal"]
+    assert (
+        len({line.get_color() for line in axes[0].get_lines() if not line.get_label().startswith("_")}) == 2
+    )
+    y = next(line for line in axes[1].get_lines() if line.get_label() == "First deal").get_ydata()
+    assert np.nanmax(np.abs(y)) <= 20.0 + 1e-9, "fractions are drawn in percent"

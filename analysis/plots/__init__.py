@@ -23,6 +23,7 @@ from __future__ import annotations
 from ._base import (
     BETA_LABEL,
     CAR_LABEL,
+    CAR_SIMPLE_LABEL,
     CORRELATION_LABEL,
     DATE_LABEL,
     DEFAULT_SOURCE,
@@ -47,12 +48,13 @@ from ._base import (
 )
 from .claims import claims_chart
 from .correlation import correlation_heatmap, scatter_stress
-from .events import coefficient_bars, event_bars, event_car
+from .events import coefficient_bars, event_bars, event_car, event_car_panels
 from .timeseries import coverage_chart, cumulative_returns, drawdown_chart, rolling_betas, rolling_lines
 
 __all__ = [
     "BETA_LABEL",
     "CAR_LABEL",
+    "CAR_SIMPLE_LABEL",
     "CORRELATION_LABEL",
     "DATE_LABEL",
     "DEFAULT_SOURCE",
@@ -77,6 +79,7 @@ __all__ = [
     "drawdown_chart",
     "event_bars",
     "event_car",
+    "event_car_panels",
     "figure_png",
     "figure_texts",
     "rolling_betas",

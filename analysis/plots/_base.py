@@ -11,6 +11,7 @@ import functools
 import io
 import math
 import re
+import textwrap
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -60,6 +61,7 @@ CORRELATION_LABEL = "correlation (Pearson, 60-session window)"
 BETA_LABEL = "beta (per unit factor return)"
 LOG_RETURN_LABEL = "daily log return (%)"
 CAR_LABEL = "cumulative abnormal log return (%)"
+CAR_SIMPLE_LABEL = "cumulative abnormal return, simple (%)"
 RELATIVE_DAY_LABEL = "sessions relative to event (0 = event session)"
 INDEX_LABEL = "index, start = 100"
 DRAWDOWN_LABEL = "drawdown from running peak (%)"
@@ -86,6 +88,14 @@ MAX_LABELLED_SESSIONS = 25
 MAX_INLINE_LEGEND = 6
 
 SOURCE_FONTSIZE = 8.0
+#: Event markers closer than this share of the x range are staggered vertically.
+EVENT_MIN_GAP = 0.04
+#: Vertical offset (axes fraction) of a staggered event number.
+EVENT_STAGGER = 0.06
+#: Longest key of numbered events appended to a source note.
+EVENT_KEY_CHARS = 400
+#: Characters per line of a long source note.
+NOTE_WRAP_CHARS = 150
 SOURCE_COLOR = "0.35"
 EVENT_FONTSIZE = 8.0
 EVENT_COLOR = "0.25"
@@ -405,8 +415,11 @@ def decorate_time(
     index: pd.DatetimeIndex,
     shade: Sequence[Shade] | None,
     events: Sequence[Event] | None,
-) -> None:
-    """Shaded periods and event markers clipped to the data's date range."""
+) -> list[str]:
+    """Shaded periods and numbered event markers clipped to the data's date range.
+
+    Returns the key entries (``"1 = label"``) of the markers drawn, for :func:`event_note`.
+    """
     lo, hi = index.min(), index.max()
     seen: set[str] = set()
     for period in shade or ():
@@ -428,25 +441,55 @@ def decorate_time(
             label=label if label not in seen else "_nolegend_",
         )
         seen.add(label)
+    numbered = number_events(events)
+    shown: list[str] = []
+    span = float(datenum(hi) - datenum(lo)) or 1.0
+    last_x: float | None = None
+    level = 0
+    for t, label, n in numbered:
+        if not lo <= t <= hi:
+            continue
+        x = datenum(t)
+        ax.axvline(x, color=EVENT_COLOR, ls="--", lw=1.0, zorder=1)
+        # Numbers sit above the axes (never over the data); close markers are staggered.
+        level = (level + 1) % 2 if last_x is not None and (x - last_x) / span < EVENT_MIN_GAP else 0
+        last_x = x
+        ax.text(
+            x,
+            1.0 + level * EVENT_STAGGER,
+            str(n),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=EVENT_FONTSIZE,
+            fontweight="bold",
+            color=EVENT_COLOR,
+            clip_on=False,
+        )
+        shown.append(f"{n} = {label}")
+    return shown
+
+
+def number_events(events: Sequence[Event] | None) -> list[tuple[pd.Timestamp, str, int]]:
+    """Event markers in date order, numbered from 1 (the numbers drawn on the axes)."""
+    out: list[tuple[pd.Timestamp, str]] = []
     for marker in events or ():
         if len(marker) != 2:
             raise ConfigError(f"events items must be (date, label), got {marker!r}")
-        t = as_date(marker[0], "event date")
-        if not lo <= t <= hi:
-            continue
-        ax.axvline(datenum(t), color=EVENT_COLOR, ls="--", lw=1.0, zorder=1)
-        ax.text(
-            datenum(t),
-            0.98,
-            f"{marker[1]} ",
-            transform=ax.get_xaxis_transform(),
-            rotation=90,
-            ha="right",
-            va="top",
-            fontsize=EVENT_FONTSIZE,
-            color=EVENT_COLOR,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1.0},
-        )
+        item = (as_date(marker[0], "event date"), str(marker[1]))
+        if item not in out:
+            out.append(item)
+    out.sort(key=lambda e: e[0])
+    return [(t, label, i) for i, (t, label) in enumerate(out, start=1)]
+
+
+def event_note(source: str, keys: Iterable[str]) -> str:
+    """The source note with the key of the numbered event markers appended."""
+    unique = list(dict.fromkeys(keys))
+    if not unique:
+        return source
+    key = textwrap.shorten("Events: " + "; ".join(unique), EVENT_KEY_CHARS, placeholder=" ...")
+    return source + "\n" + textwrap.fill(key, NOTE_WRAP_CHARS)
 
 
 @functools.lru_cache(maxsize=1)

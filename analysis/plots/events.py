@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import matplotlib.ticker as mticker
@@ -18,10 +19,12 @@ from ..errors import ConfigError
 from ._base import (
     BETA_LABEL,
     CAR_LABEL,
+    CAR_SIMPLE_LABEL,
     DEFAULT_SOURCE,
     EVENT_COLOR,
     FIGSIZE_WIDE,
     MAX_LABELLED_SESSIONS,
+    PANEL_HEIGHT,
     PERCENT,
     REFERENCE_COLOR,
     RELATIVE_DAY_LABEL,
@@ -35,6 +38,7 @@ from ._base import (
     new_grid,
     require_columns,
     series_label,
+    ticker_color,
 )
 
 # ----------------------------------------------------------------------------- coefficients and events
@@ -199,6 +203,64 @@ def coefficient_bars(
     return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
 
 
+def event_car_panels(
+    car: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+    title: str = "Cumulative abnormal returns around events",
+    xlabel: str = RELATIVE_DAY_LABEL,
+    ylabel: str = CAR_SIMPLE_LABEL,
+    ncols: int = 2,
+    source: str = DEFAULT_SOURCE,
+    synthetic: bool = False,
+) -> Figure:
+    """Small multiples of CAR paths: one panel per ticker, one line per event.
+
+    Parameters
+    ----------
+    car
+        Index = sessions relative to the event; columns ``(event_id, ticker)`` (e.g.
+        ``EventStudyResult.paths(model, "car_simple")``); fractions, drawn in percent.
+    labels
+        Readable event names by ``event_id`` for the legend (default the ids).
+    title, xlabel, ylabel, ncols
+        Texts and grid columns.
+    source, synthetic
+        Source note, synthetic watermark.
+    """
+    check_source(source)
+    frame = as_frame(car, "car")
+    if not isinstance(frame.columns, pd.MultiIndex) or frame.columns.nlevels != 2:
+        raise ConfigError("car must have (event_id, ticker) columns, e.g. EventStudyResult.paths(...)")
+    data = frame.apply(pd.to_numeric, errors="coerce").astype(np.float64).sort_index()
+    tickers = list(dict.fromkeys(data.columns.get_level_values(1)))
+    if not tickers or not np.isfinite(data.to_numpy()).any():
+        raise ConfigError("car has no finite values to plot")
+    names = dict(labels or {})
+    fig, axes = new_grid(
+        None, len(tickers), ncols, (FIGSIZE_WIDE[0] / 2, PANEL_HEIGHT), sharex=True, sharey=False
+    )
+    x = data.index.to_numpy()
+    palette = sns.color_palette("colorblind")
+    for ticker, pax in zip(tickers, axes, strict=True):
+        pax.axvline(0, color=EVENT_COLOR, ls="--", lw=1.0, zorder=1)
+        pax.axhline(0.0, color=REFERENCE_COLOR, lw=0.8, zorder=1)
+        sub = data.xs(ticker, axis=1, level=1)
+        for i, event in enumerate(sub.columns):
+            y = sub[event].to_numpy() * PERCENT
+            if np.isfinite(y).any():
+                label = names.get(str(event), str(event))
+                pax.plot(x, y, marker="o", ms=3.0, lw=1.3, color=palette[i % len(palette)], label=label)
+        if len(x) <= MAX_LABELLED_SESSIONS:
+            pax.set_xticks(x)
+        pax.set_title(ticker)
+        pax.set_xlabel(xlabel)
+        pax.set_ylabel(ylabel)
+        pax.xaxis.set_tick_params(labelbottom=True)
+        add_legend(pax)
+    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+
+
 def event_car(
     car: pd.DataFrame,
     *,
@@ -265,16 +327,16 @@ def event_car(
 def event_bars(
     car_table: pd.DataFrame,
     *,
-    estimate: str = "car",
-    lower: str = "ci_low",
-    upper: str = "ci_high",
+    estimate: str = "car_simple",
+    lower: str = "ci_low_simple",
+    upper: str = "ci_high_simple",
     se: str | None = "se",
     dof: str | None = "df",
     confidence: float = 0.95,
     event: str = "event_id",
     ticker: str = "ticker",
     title: str = "Cumulative abnormal returns by event",
-    xlabel: str = CAR_LABEL,
+    xlabel: str = CAR_SIMPLE_LABEL,
     ylabel: str = "event · ticker",
     ax: Axes | None = None,
     source: str = DEFAULT_SOURCE,
@@ -328,7 +390,7 @@ def event_bars(
         raise ConfigError(f"car_table has several rows per ({', '.join(keys)}); filter it first")
     labels = [" · ".join(str(v) for v in row) for row in data[keys].itertuples(index=False, name=None)]
     tickers = list(dict.fromkeys(data[ticker]))
-    palette = dict(zip(tickers, sns.color_palette("colorblind", len(tickers)), strict=True))
+    palette = {t: ticker_color(t, i) for i, t in enumerate(tickers)}
     est = data[estimate].to_numpy(dtype=np.float64) * PERCENT
     lo_p, hi_p = data["_lo"].to_numpy() * PERCENT, data["_hi"].to_numpy() * PERCENT
     y = np.arange(len(data))

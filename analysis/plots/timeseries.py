@@ -37,6 +37,7 @@ from ._base import (
     as_frame,
     check_source,
     decorate_time,
+    event_note,
     finish,
     format_date_axis,
     new_figure,
@@ -97,7 +98,8 @@ def rolling_lines(
     check_source(source)
     data = time_frame(frame, "frame")
     fig, ax = new_figure(ax, FIGSIZE_WIDE)
-    decorate_time(ax, pd.DatetimeIndex(data.index), shade, events)
+    keys = decorate_time(ax, pd.DatetimeIndex(data.index), shade, events)
+    source = event_note(source, keys)
     if hline is not None:
         ax.axhline(hline, color=REFERENCE_COLOR, lw=0.8, zorder=1)
     plot_lines(ax, data)
@@ -199,9 +201,10 @@ def rolling_betas(
     fig, axes = new_grid(
         ax, len(panels), ncols, (FIGSIZE_WIDE[0] / 2, PANEL_HEIGHT), sharex=True, sharey=sharey
     )
+    keys: list[str] = []
     for (ticker, frame), pax in zip(panels.items(), axes, strict=True):
         own = events.get(ticker, ()) if isinstance(events, Mapping) else events
-        decorate_time(pax, pd.DatetimeIndex(frame.index), shade, own)
+        keys += decorate_time(pax, pd.DatetimeIndex(frame.index), shade, own)
         if hline is not None:
             pax.axhline(hline, color=REFERENCE_COLOR, lw=0.8, zorder=1)
         plot_lines(pax, frame)
@@ -221,7 +224,7 @@ def rolling_betas(
         pax.set_ylabel(ylabel)
         pax.xaxis.set_tick_params(labelbottom=True)
     add_shared_legend(fig, axes, title="factor")
-    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+    return finish(fig, source=event_note(source, keys), synthetic=synthetic, title=title, suptitle=True)
 
 
 def cumulative_returns(
@@ -283,7 +286,8 @@ def cumulative_returns(
         raise ConfigError(f"prices must be positive; non-positive values in: {bad}")
     rebased = window / window.bfill().iloc[0] * INDEX_BASE
     fig, ax = new_figure(ax, FIGSIZE_WIDE)
-    decorate_time(ax, pd.DatetimeIndex(rebased.index), shade, events)
+    keys = decorate_time(ax, pd.DatetimeIndex(rebased.index), shade, events)
+    source = event_note(source, keys)
     ax.axhline(INDEX_BASE, color=REFERENCE_COLOR, lw=0.8, zorder=1)
     plot_lines(ax, rebased)
     if logy:
@@ -345,7 +349,8 @@ def drawdown_chart(
             f"got values from {finite.min():.4g} to {finite.max():.4g}; do not pass percent"
         )
     fig, ax = new_figure(ax, FIGSIZE_WIDE)
-    decorate_time(ax, pd.DatetimeIndex(data.index), shade, events)
+    keys = decorate_time(ax, pd.DatetimeIndex(data.index), shade, events)
+    source = event_note(source, keys)
     plot_lines(ax, data, scale=PERCENT)
     if data.shape[1] == 1:
         y = data.iloc[:, 0].to_numpy(dtype=np.float64) * PERCENT
