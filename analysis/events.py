@@ -56,12 +56,15 @@ __all__ = [
     "abnormal_returns",
     "bmp_test",
     "confounds",
+    "event_kinds",
     "event_study",
     "fit_normal_returns",
     "holm",
     "load_events",
+    "markers",
     "mean_residual_correlation",
     "model_agreement",
+    "short_labels",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -217,6 +220,37 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
     out = pd.DataFrame.from_records(records, columns=[*EVENT_COLUMNS, KIND_COLUMN])
     out["date"] = pd.to_datetime(out["date"])
     return out
+
+
+def short_labels(catalogue: pd.DataFrame, *, max_chars: int = 60) -> dict[str, str]:
+    """Readable short names of the events (the label up to its first comma or colon), by ``event_id``."""
+    out = {}
+    for eid, label in zip(catalogue["event_id"], catalogue["label"], strict=True):
+        head = str(label).split(",")[0].split(":")[0].strip()
+        out[str(eid)] = head if len(head) <= max_chars else head[: max_chars - 1] + "…"
+    return out
+
+
+def event_kinds(catalogue: pd.DataFrame) -> pd.Series:
+    """The ``kind`` of each catalogued event (``event`` for a catalogue without the column)."""
+    if KIND_COLUMN in catalogue.columns:
+        return catalogue[KIND_COLUMN].astype(str)
+    return pd.Series("event", index=catalogue.index, name=KIND_COLUMN)
+
+
+def markers(catalogue: pd.DataFrame, *, kinds: Sequence[str] = ("deal",)) -> list[tuple[pd.Timestamp, str]]:
+    """``(date, short label)`` of the events of ``kinds``, for figure markers."""
+    names = short_labels(catalogue)
+    kind = (
+        catalogue[KIND_COLUMN]
+        if KIND_COLUMN in catalogue.columns
+        else pd.Series("event", index=catalogue.index)
+    )
+    return [
+        (pd.Timestamp(d), names[str(e)])
+        for e, d, k in zip(catalogue["event_id"], catalogue["date"], kind, strict=True)
+        if k in kinds
+    ]
 
 
 # ----------------------------------------------------------------------------- models
@@ -709,17 +743,23 @@ class EventStudyResult:
         return _window_label(*self.event_window)
 
     def paths(
-        self, model: str | None = None, kind: Literal["car_log", "car_simple", "ar"] = "car_log"
+        self,
+        model: str | None = None,
+        kind: Literal["car_log", "car_simple", "ar"] = "car_log",
+        *,
+        tickers: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """Cumulative (``car_log``, ``car_simple``) or daily (``ar``) abnormal returns for plotting.
 
         Index ``rel_day``; columns (``event_id``, ``ticker``) for one model
-        (default: the first). ``car_simple`` is ``exp(car_log) - 1``.
+        (default: the first), optionally only ``tickers``. ``car_simple`` is ``exp(car_log) - 1``.
         """
         name = self.models[0].name if model is None else model
         check_choice(name, "model", [m.name for m in self.models])
         check_choice(kind, "kind", ("car_log", "car_simple", "ar"))
         sub = self.ar[self.ar["model"] == name]
+        if tickers is not None:
+            sub = sub[sub["ticker"].isin(list(tickers))]
         values = "car_log" if kind == "car_simple" else kind
         wide = sub.pivot(index="rel_day", columns=["event_id", "ticker"], values=values)
         return wide.apply(np.expm1) if kind == "car_simple" else wide

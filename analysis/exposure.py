@@ -1803,7 +1803,9 @@ def break_schedule(
     """
     pivot = as_timestamp(pivot_date, "pivot_date")
     out = [(str(t), pivot) for t in tickers]
-    kind = events["kind"] if "kind" in events.columns else pd.Series("event", index=events.index)
+    from .events import event_kinds
+
+    kind = event_kinds(events)
     for when, names, k in zip(
         events["date"].tolist(), events["tickers"].tolist(), kind.tolist(), strict=True
     ):

@@ -209,6 +209,16 @@ class Notebook:
         plt.close(fig)
         display(Image(data=png))  # type: ignore[no-untyped-call]
 
+    def plot(self, name: str, func: Any, *args: Any, **kwargs: Any) -> None:
+        """Draw ``func(*args, **kwargs)`` with this run's source note and synthetic flag, then show it.
+
+        ``nb.plot("03-rolling-betas", plots.rolling_betas, roll, title=...)`` is
+        ``nb.figure(plots.rolling_betas(roll, title=..., source=..., synthetic=...), "03-rolling-betas")``.
+        """
+        kwargs.setdefault("source", self.panel.figure_note)
+        kwargs.setdefault("synthetic", self.panel.synthetic)
+        self.figure(func(*args, **kwargs), name)
+
     # -- sections --------------------------------------------------------------------
 
     def require(self, section: str, tickers: Sequence[str], *, at_least: int = 1) -> list[str]:
