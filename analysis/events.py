@@ -241,11 +241,7 @@ def event_kinds(catalogue: pd.DataFrame) -> pd.Series:
 def markers(catalogue: pd.DataFrame, *, kinds: Sequence[str] = ("deal",)) -> list[tuple[pd.Timestamp, str]]:
     """``(date, short label)`` of the events of ``kinds``, for figure markers."""
     names = short_labels(catalogue)
-    kind = (
-        catalogue[KIND_COLUMN]
-        if KIND_COLUMN in catalogue.columns
-        else pd.Series("event", index=catalogue.index)
-    )
+    kind = event_kinds(catalogue)
     return [
         (pd.Timestamp(d), names[str(e)])
         for e, d, k in zip(catalogue["event_id"], catalogue["date"], kind, strict=True)
