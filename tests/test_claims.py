@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import claims as cl
+from analysis.clean import CleanConfig, clean_panel
 from analysis.crypto_index import cd20_proxy, cd20_weightings
-from analysis.errors import ConfigError
+from analysis.errors import ConfigError, DataQualityWarning
+from analysis.snapshot import SnapshotSource
 
 AS_OF = "2025-12-02"
 THANKSGIVING = "2025-11-27"
@@ -443,3 +447,35 @@ def test_verdict_stability(data: tuple[pd.DataFrame, ...]) -> None:
     with_gap = v.copy()
     with_gap[pd.Timestamp("2026-01-02")] = np.nan  # a date outside the data is left out
     assert cl.verdict_stability(with_gap).loc["iren_soaring", "n_dates"] == 5
+
+
+# ----------------------------------------------------------------------------- the real snapshot
+
+
+@pytest.mark.snapshot
+def test_real_snapshot_sensitivity_follows_as_of_and_cd20_range(market_data_dir: Path) -> None:
+    tickers = ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "^NDX", "ABTC", "HUT", "IREN"]
+    start, end = pd.Timestamp("2025-06-01"), pd.Timestamp("2025-12-05")
+    raw = SnapshotSource(market_data_dir).load(tickers, start, end)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        panel = clean_panel(raw, config=CleanConfig(start=start, end=end))
+    levels = cd20_weightings(panel.crypto_daily, tickers=tickers[:4])
+    v = cl.claims_sensitivity(
+        panel.prices, panel.crypto_daily, as_of="2025-11-14", lows=panel.lows, cd20_proxy_level=levels
+    )
+    assert [str(d.date()) for d in v.columns] == [
+        "2025-11-13", "2025-11-14", "2025-11-17", "2025-11-18", "2025-11-19",
+    ]  # fmt: skip
+    assert v.loc[["btc_30d", "btc_level", "cd20_30d", "ndx_30d", "crypto_tech_together"]].notna().all().all()
+    t = cl.claims_table(
+        panel.prices, panel.crypto_daily, as_of="2025-12-02", lows=panel.lows, cd20_proxy_level=levels
+    )
+    cd20 = row(t, "cd20_30d")
+    assert cd20["measured_text"].startswith("capped ") and "range " in cd20["measured_text"]
+    stability = cl.verdict_stability(
+        cl.claims_sensitivity(
+            panel.prices, panel.crypto_daily, as_of="2025-12-02", lows=panel.lows, value="verdict"
+        )
+    )
+    assert stability["n_dates"].eq(5).all() and stability["stable"].dtype == bool

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from analysis.clean import CleanConfig, clean_panel
 from analysis.correlation import (
     FIELLER_SPEARMAN_VARIANCE,
     _holm,
@@ -25,7 +28,8 @@ from analysis.correlation import (
     pair_correlations,
     rolling_correlation,
 )
-from analysis.errors import ConfigError, ShortSampleWarning
+from analysis.errors import ConfigError, DataQualityWarning, ShortSampleWarning
+from analysis.snapshot import SnapshotSource
 
 pytestmark = pytest.mark.filterwarnings("error::analysis.errors.ShortSampleWarning")
 
@@ -423,3 +427,28 @@ def test_correlation_difference_reports_bootstrap_and_zou_interval() -> None:
     b_lo, b_hi = res.conf_int()
     assert b_lo < 0.6 < b_hi
     assert list(res.summary_frame()["ci_bootstrap_lo"]) == [b_lo]
+
+
+# --- the real snapshot -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_returns(market_data_dir: Path) -> pd.DataFrame:
+    start, end = pd.Timestamp("2021-01-01"), pd.Timestamp("2025-12-05")
+    raw = SnapshotSource(market_data_dir).load(["BTC-USD", "^NDX", "IREN"], start, end)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        cleaned = clean_panel(raw, config=CleanConfig(start=start, end=end))
+    return cleaned.returns.loc[:"2025-12-02"]
+
+
+@pytest.mark.snapshot
+def test_real_btc_ndx_bootstrap_is_wider_than_fisher(real_returns: pd.DataFrame) -> None:
+    res = pair_correlations(
+        real_returns, [("BTC-USD", "^NDX")], periods={"full": None, "last 90": 90}, reps=499
+    )
+    full, recent = res.summary_frame().itertuples(index=False)
+    assert full.n > 1200 and 0.2 < full.rho < 0.6 and recent.n == 90
+    # Volatility clustering: the bootstrap standard error of atanh(rho) exceeds Fisher's 1/sqrt(n-3).
+    assert full.se_ratio > 1.05
+    assert full.ci_bootstrap_lo < full.ci_fisher_lo < full.rho < full.ci_fisher_hi < full.ci_bootstrap_hi

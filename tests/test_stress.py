@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from analysis.errors import ConfigError, ShortSampleWarning
+from analysis.clean import CleanConfig, clean_panel
+from analysis.errors import ConfigError, DataQualityWarning, ShortSampleWarning
 from analysis.returns import log_returns
+from analysis.snapshot import SnapshotSource
 from analysis.stress import (
     StressSpec,
     drawdown_mask,
@@ -373,3 +377,35 @@ def test_tail_coexceedance_table_and_errors() -> None:
         tail_coexceedance(df, "A", "B", quantile=0.6)
     with pytest.warns(ShortSampleWarning, match="only 20 paired sessions"):
         tail_coexceedance(df.iloc[:20], "A", "B", quantile=0.1, reps=49)
+
+
+# --- the real snapshot -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_returns(market_data_dir: Path) -> pd.DataFrame:
+    start, end = pd.Timestamp("2021-01-01"), pd.Timestamp("2025-12-05")
+    raw = SnapshotSource(market_data_dir).load(["BTC-USD", "^NDX", "IREN"], start, end)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        cleaned = clean_panel(raw, config=CleanConfig(start=start, end=end))
+    return cleaned.returns.loc[:"2025-12-02"]
+
+
+@pytest.mark.snapshot
+def test_real_stress_is_past_only_and_btc_pairs_use_btc(real_returns: pd.DataFrame) -> None:
+    spec = StressSpec("volatility")
+    res = stress_correlations(real_returns, spec, [("^NDX", "BTC-USD"), ("BTC-USD", "IREN")], reps=199)
+    by_year = res.days_by_year
+    assert by_year.loc[2021, "stress"] + by_year.loc[2021, "calm"] == 0  # the first year is history only
+    assert by_year.loc[2022, "stress"] > 0 and by_year.loc[2023:, "stress"].sum() > 0
+    table = res.summary_frame().set_index(["a", "b", "sample"])
+    btc_iren = table.loc[("BTC-USD", "IREN", "all")]
+    mask = stress_mask(real_returns, spec)
+    pair = real_returns[["BTC-USD", "IREN"]].notna().all(axis=1)
+    on_pair = mask.where(pair, pd.NA)
+    assert btc_iren["conditioning"] == "BTC-USD"
+    assert btc_iren["delta"] == pytest.approx(stress_delta(real_returns, on_pair, conditioning="BTC-USD"))
+    assert btc_iren["delta"] != pytest.approx(stress_delta(real_returns, on_pair, conditioning="^NDX"))
+    out = table.loc[("^NDX", "BTC-USD", "excluding 2022")]
+    assert out["n_stress"] == by_year.drop(index=2022)["stress"].sum()
