@@ -695,17 +695,23 @@ def _period_mask(returns: pd.DataFrame, period: Period, name: str) -> np.ndarray
 
 
 def _boot_draws(
-    x: np.ndarray, y: np.ndarray, method: CorrMethod, reps: int, rng: np.random.Generator
+    x: np.ndarray,
+    y: np.ndarray,
+    method: CorrMethod,
+    reps: int,
+    rng: np.random.Generator,
+    block: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """Bootstrap draws of the correlation of complete ``x``, ``y`` and the mean block length used.
 
-    The block length is :func:`~analysis.bootstrap.optimal_block` of the correlation's
-    influence function (of the ranks for Spearman); Spearman ranks are recomputed in
-    every replication.
+    The block length (unless given) is :func:`~analysis.bootstrap.optimal_block` of the
+    correlation's influence function (of the ranks for Spearman); Spearman ranks are
+    recomputed in every replication.
     """
     if method == "spearman":
         x, y = stats.rankdata(x), stats.rankdata(y)
-    block = optimal_block(correlation_influence(x, y))
+    if block is None:
+        block = optimal_block(correlation_influence(x, y))
     idx = resample_indices(len(x), block=block, reps=reps, seed=rng)
     xb, yb = x[idx], y[idx]
     if method == "spearman":
@@ -922,7 +928,8 @@ class PairCorrelations:
     ``estimates`` holds one row per (pair, period): ``a``, ``b``, ``period``,
     ``start``, ``end`` (first and last paired session), ``n``, ``rho``,
     ``se_fisher`` and ``se_bootstrap`` (standard errors of ``atanh(rho)``),
-    ``reason`` (why a row has no estimate; empty otherwise). Intervals are
+    ``block`` (mean block length used), ``reason`` (why a row has no estimate;
+    empty otherwise). Intervals are
     computed from these at any ``alpha``.
     """
 
@@ -947,7 +954,7 @@ class PairCorrelations:
 
         Columns ``a``, ``b``, ``period``, ``start``, ``end``, ``n``, ``rho``,
         ``ci_fisher_lo``, ``ci_fisher_hi``, ``ci_bootstrap_lo``, ``ci_bootstrap_hi``,
-        ``se_ratio`` (bootstrap / Fisher standard error of ``atanh(rho)``), ``reason``.
+        ``se_ratio`` (bootstrap / Fisher standard error of ``atanh(rho)``), ``block``, ``reason``.
         """
         e = self.estimates
         fisher = self.conf_int(alpha, interval="fisher")
@@ -968,6 +975,7 @@ class PairCorrelations:
                 "ci_bootstrap_lo": boot["lower"],
                 "ci_bootstrap_hi": boot["upper"],
                 "se_ratio": ratio,
+                "block": e["block"],
                 "reason": e["reason"],
             }
         )
@@ -1003,6 +1011,7 @@ def pair_correlations(
     min_obs: int = MIN_BOOTSTRAP_OBS,
     reps: int = DEFAULT_BOOTSTRAP_REPS,
     seed: BootstrapSeed = DEFAULT_BOOTSTRAP_SEED,
+    block: float | None = None,
 ) -> PairCorrelations:
     """Correlation of each pair in each named period, with Fisher and block-bootstrap intervals.
 
@@ -1024,6 +1033,9 @@ def pair_correlations(
         (>= 10, default 10).
     reps, seed
         Bootstrap replications and seed.
+    block
+        Mean block length in sessions for every pair (>= 1), e.g. 21 for a
+        sensitivity check; default None: the optimal length per pair and period.
 
     Returns
     -------
@@ -1049,6 +1061,9 @@ def pair_correlations(
     check_index(returns, "returns")
     reps = _check_reps(reps)
     mo = check_int(min_obs, "min_obs", minimum=MIN_BOOTSTRAP_OBS, unit="observations")
+    fixed = None if block is None else check_positive(block, "block")
+    if fixed is not None and fixed < 1.0:
+        raise ConfigError(f"block must be a mean block length >= 1 session, got {block!r}")
     checked = _check_pairs(returns, pairs)
     spec = {"full": None} if periods is None else dict(periods)
     if not spec:
@@ -1064,15 +1079,16 @@ def pair_correlations(
             start, end = _rows_span(returns.index, both)
             row: dict[str, object] = {"a": a, "b": b, "period": label, "start": start, "end": end, "n": n}
             if n < mo:
-                row.update(rho=np.nan, se_fisher=np.nan, se_bootstrap=np.nan)
+                row.update(rho=np.nan, se_fisher=np.nan, se_bootstrap=np.nan, block=np.nan)
                 row["reason"] = f"only {n} paired sessions in period {label!r} (need {mo})"
             else:
-                draws, _ = _boot_draws(xv, yv, method, reps, rng)
+                draws, used = _boot_draws(xv, yv, method, reps, rng, fixed)
                 rho = _corr_values(xv, yv, method)
                 row.update(
                     rho=rho,
                     se_fisher=float(_fisher_se(n, method)),
                     se_bootstrap=_z_se(draws),
+                    block=used,
                     reason="" if math.isfinite(rho) else "correlation undefined (a series is constant)",
                 )
             rows.append(row)

@@ -61,6 +61,7 @@ from .errors import ConfigError, ShortSampleWarning
 from .returns import drawdown, rolling_volatility
 
 __all__ = [
+    "ALL_SAMPLE",
     "DEFAULT_CONDITIONING",
     "DEFAULT_DRAWDOWN_THRESHOLD",
     "DEFAULT_LEAVE_OUT_YEARS",
@@ -72,6 +73,7 @@ __all__ = [
     "StressCorrelation",
     "StressCorrelations",
     "StressKind",
+    "StressParam",
     "StressSpec",
     "Tail",
     "TailCoexceedance",

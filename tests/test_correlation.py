@@ -325,7 +325,7 @@ def test_pair_correlations_table_periods_and_records() -> None:
     table = res.summary_frame()
     assert list(table.columns) == [
         "a", "b", "period", "start", "end", "n", "rho", "ci_fisher_lo", "ci_fisher_hi",
-        "ci_bootstrap_lo", "ci_bootstrap_hi", "se_ratio", "reason",
+        "ci_bootstrap_lo", "ci_bootstrap_hi", "se_ratio", "block", "reason",
     ]  # fmt: skip
     assert table["n"].dtype == np.int64 and len(table) == 8
     full = table.iloc[0]
@@ -346,6 +346,16 @@ def test_pair_correlations_table_periods_and_records() -> None:
     assert (narrow["upper"] - narrow["lower"]).iloc[0] < full["ci_bootstrap_hi"] - full["ci_bootstrap_lo"]
     again = pair_correlations(df, [("BTC-USD", "^NDX")], reps=199)
     assert again.estimates["se_bootstrap"].iloc[0] == res.estimates["se_bootstrap"].iloc[0]  # seeded
+
+
+def test_pair_correlations_spearman_and_fixed_block() -> None:
+    df = correlated(600, 0.6, seed=41)
+    res = pair_correlations(df, [("BTC-USD", "^NDX")], method="spearman", reps=199, block=10.0)
+    row = res.summary_frame().iloc[0]
+    assert row["rho"] == pytest.approx(stats.spearmanr(df["BTC-USD"], df["^NDX"]).statistic, abs=1e-12)
+    assert row["block"] == 10.0 and row["se_ratio"] == pytest.approx(1.0, abs=0.2)
+    with pytest.raises(ConfigError, match=r"block must be a mean block length >= 1 session, got 0.5"):
+        pair_correlations(df, block=0.5)
 
 
 def test_holm_matches_statsmodels() -> None:
