@@ -16,7 +16,9 @@ Claims (``claim_id``; ``measured_value``):
 
 * ``btc_30d``: BTC 30-calendar-day simple return from ``crypto_daily``.
 * ``btc_level``: BTC daily close on ``as_of`` (USD).
-* ``cd20_30d``: 30-day return of the CoinDesk 20 *proxy* (:mod:`analysis.crypto_index`).
+* ``cd20_30d``: 30-day return of the CoinDesk 20 *proxy* (:mod:`analysis.crypto_index`) under
+  each weighting passed (capped, uncapped, equal: :func:`~analysis.crypto_index.cd20_weightings`);
+  supported only if the article's figure lies in their range widened by at most 1pp.
 * ``ndx_30d``: Nasdaq-100 return between the last sessions on/before ``as_of - 30d`` and ``as_of``.
 * ``ndx_max_drawdown``: Nasdaq-100 max peak-to-trough drawdown of closes in that window.
 * ``abtc_drop``: ABTC intraday low on 2025-12-02 vs the previous close (close-to-close
@@ -25,20 +27,25 @@ Claims (``claim_id``; ``measured_value``):
 * ``iren_soaring``: IREN close-to-close return on the 2025-11-03 deal session.
 * ``crypto_tech_together``: correlation of BTC and NDX daily session log returns in the
   NDX window (verdict also needs both 30-day returns negative).
+
+Every measured value carries its ``unit`` (:data:`UNIT_FRACTION` for returns and
+drawdowns, :data:`UNIT_USD` for the BTC level, :data:`UNIT_CORRELATION`). The
+sensitivity dates are derived from ``as_of`` (:func:`sensitivity_dates`) and
+:func:`verdict_stability` says per claim whether its verdict holds across them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from ._typing import DateLike
-from ._validation import as_timestamp, check_index
+from ._validation import as_timestamp, check_index, check_int
 from .crypto_index import CryptoIndex
 from .errors import ConfigError
 from .returns import log_returns, max_drawdown
@@ -54,16 +61,24 @@ __all__ = [
     "ARTICLE_IREN_DEAL_USD",
     "ARTICLE_NDX_30D",
     "ARTICLE_NDX_DRAWDOWN",
+    "CD20_MAX_WIDENING",
     "CLAIM_COLUMNS",
     "CLAIM_IDS",
     "DEFAULT_SENSITIVITY_DATES",
     "NOT_MEASURABLE",
     "NOT_SUPPORTED",
+    "SENSITIVITY_SESSIONS_AFTER",
+    "SENSITIVITY_SESSIONS_BEFORE",
     "SUPPORTED",
+    "UNIT_CORRELATION",
+    "UNIT_FRACTION",
+    "UNIT_USD",
     "VERDICTS",
     "ClaimParams",
     "claims_sensitivity",
     "claims_table",
+    "sensitivity_dates",
+    "verdict_stability",
 ]
 
 # ---------------------------------------------------------------------------
@@ -97,6 +112,15 @@ ABTC = "ABTC"
 HUT = "HUT"
 IREN = "IREN"
 
+#: Units of ``measured_value`` / ``article_value``: a fraction (0.05 = 5%), US dollars, a correlation.
+UNIT_FRACTION = "fraction"
+UNIT_USD = "USD"
+UNIT_CORRELATION = "correlation"
+
+#: The CD20 claim is supported only if the article's figure lies within the range of the proxy's
+#: returns under the weightings passed, widened by at most this much (1 percentage point).
+CD20_MAX_WIDENING = 0.01
+
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
 NOT_MEASURABLE = "not measurable with this data"
@@ -109,6 +133,7 @@ CLAIM_COLUMNS: tuple[str, ...] = (
     "article_value",
     "article_text",
     "measured_value",
+    "unit",
     "measured_text",
     "window",
     "data_used",
@@ -117,7 +142,12 @@ CLAIM_COLUMNS: tuple[str, ...] = (
     "note",
 )
 
-#: As-of dates of the default sensitivity table (the first week of December 2025).
+#: Sensitivity dates: this many sessions before the as-of session ...
+SENSITIVITY_SESSIONS_BEFORE = 1
+#: ... and this many after it (sessions that exist in the data; the claims look a few days ahead).
+SENSITIVITY_SESSIONS_AFTER = 3
+#: The sensitivity dates of the article's as-of date 2025-12-02 (kept for older callers; the
+#: default is now derived from ``as_of`` by :func:`sensitivity_dates`).
 DEFAULT_SENSITIVITY_DATES: tuple[str, ...] = (
     "2025-12-01",
     "2025-12-02",
@@ -142,8 +172,8 @@ class ClaimParams:
     """Length of the "30 days" window, in calendar days before ``as_of``."""
     btc_level_rel_tol: float = 0.03
     """BTC close within 3% of $87,058."""
-    cd20_tol: float = 0.03
-    """CD20 proxy return within 3pp of -19.3%."""
+    cd20_tol: float = CD20_MAX_WIDENING
+    """Widening of the CD20 proxy's range over weightings (at most :data:`CD20_MAX_WIDENING`, 1pp)."""
     ndx_tol: float = 0.01
     """Nasdaq-100 return within 1pp of -1.5%."""
     abtc_tol: float = 0.05
@@ -172,6 +202,11 @@ class ClaimParams:
                     raise ConfigError(f"ClaimParams.{f.name} must be >= {minimum}, got {value!r}")
             elif not (math.isfinite(value) and value > 0):
                 raise ConfigError(f"ClaimParams.{f.name} must be a positive number, got {value!r}")
+        if self.cd20_tol > CD20_MAX_WIDENING + _TOLERANCE_SLACK:
+            raise ConfigError(
+                f"ClaimParams.cd20_tol widens the CD20 proxy's range by at most {CD20_MAX_WIDENING:.2f} "
+                f"(1 percentage point), got {self.cd20_tol!r}; a wider band could not fail"
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -193,7 +228,7 @@ class _Context:
     prices: pd.DataFrame
     crypto: pd.DataFrame
     lows: pd.DataFrame | None
-    cd20: pd.Series | None
+    cd20: dict[str, pd.Series] | None
     cd20_label: str
     as_of: pd.Timestamp
     start: pd.Timestamp
@@ -218,6 +253,7 @@ class _Spec:
     data_used: str
     rule: Callable[[ClaimParams], str]
     measure: Callable[[_Context], _Measured]
+    unit: str = UNIT_FRACTION
 
 
 def _d(ts: pd.Timestamp) -> str:
@@ -375,24 +411,40 @@ def _btc_level(ctx: _Context) -> _Measured:
 
 
 def _cd20_30d(ctx: _Context) -> _Measured:
-    if ctx.cd20 is None:
+    if not ctx.cd20:
         raise _NotMeasurable(
             "Yahoo has no CoinDesk 20 series and no proxy level was passed: pass "
-            "cd20_proxy_level=analysis.crypto_index.cd20_proxy(crypto_daily)"
+            "cd20_proxy_level=analysis.crypto_index.cd20_weightings(crypto_daily)"
         )
-    series = ctx.cd20.loc[: ctx.as_of].astype(np.float64)
-    if not series.notna().any():
-        raise _NotMeasurable("the CD20 proxy level has no value on or before as_of")
-    w = _window_return(series, ctx, "CD20 proxy level")
-    r = w.simple
+    returns: dict[str, float] = {}
+    first: _WindowReturn | None = None
+    for name, level in ctx.cd20.items():
+        series = level.loc[: ctx.as_of].astype(np.float64)
+        if not series.notna().any():
+            raise _NotMeasurable(f"the CD20 proxy level ({name}) has no value on or before as_of")
+        w = _window_return(series, ctx, f"CD20 proxy level ({name})")
+        returns[name] = w.simple
+        first = first or w
+    assert first is not None
+    values = list(returns.values())
+    lo, hi = min(values), max(values)
+    tol = ctx.params.cd20_tol
+    inside = lo - tol - _TOLERANCE_SLACK <= ARTICLE_CD20_30D <= hi + tol + _TOLERANCE_SLACK
+    each = ", ".join(f"{name} {_pct(r)}" for name, r in returns.items())
+    span = f"range {_pct(lo)} .. {_pct(hi)}" if len(values) > 1 else f"one weighting, {_pct(lo)}"
+    gap = 0.0 if lo <= ARTICLE_CD20_30D <= hi else min(abs(ARTICLE_CD20_30D - lo), abs(ARTICLE_CD20_30D - hi))
     return _Measured(
-        value=r,
-        text=f"{_pct(r)} (proxy; {_pp(r - ARTICLE_CD20_30D)} from the article's {_pct(ARTICLE_CD20_30D)})",
-        window=_calendar_window_text(w),
-        verdict=_verdict(_within(r, ARTICLE_CD20_30D, ctx.params.cd20_tol)),
+        value=values[0],
+        text=(
+            f"{each} ({span}; the article's {_pct(ARTICLE_CD20_30D)} is "
+            + ("inside it)" if gap == 0.0 else f"{_pp(gap)} outside it; allowed {_pp(tol)})")
+        ),
+        window=_calendar_window_text(first),
+        verdict=_verdict(inside),
         note=_join(
-            f"{ctx.cd20_label}: a PROXY, not the CoinDesk 20 itself; see CryptoIndex.notes",
-            _adjusted_note(w, ctx),
+            f"{ctx.cd20_label}: a PROXY, not the CoinDesk 20 itself; see CryptoIndex.notes; "
+            f"measured_value is the {next(iter(returns))} weighting",
+            _adjusted_note(first, ctx),
         ),
     )
 
@@ -549,14 +601,16 @@ _SPECS: dict[str, _Spec] = {
             f"supported if |close / {ARTICLE_BTC_LEVEL:,.0f} - 1| <= {p.btc_level_rel_tol:.0%} on as_of"
         ),
         measure=_btc_level,
+        unit=UNIT_USD,
     ),
     "cd20_30d": _Spec(
         claim="The CoinDesk 20 index fell 19.3% over the same 30 days",
         article_value=ARTICLE_CD20_30D,
         article_text="down 19.3%",
-        data_used="CD20 proxy level (analysis.crypto_index, from crypto_daily)",
+        data_used="CD20 proxy levels (analysis.crypto_index, from crypto_daily)",
         rule=lambda p: (
-            f"supported if |proxy {p.window_days}-day return - ({ARTICLE_CD20_30D:.1%})| <= {_pp(p.cd20_tol)}"
+            f"supported if {ARTICLE_CD20_30D:.1%} lies within the range of the proxy's {p.window_days}-day "
+            f"returns under the weightings passed, widened by {_pp(p.cd20_tol)}"
         ),
         measure=_cd20_30d,
     ),
@@ -620,6 +674,7 @@ _SPECS: dict[str, _Spec] = {
             "their daily session log returns over the window is > 0"
         ),
         measure=_crypto_tech_together,
+        unit=UNIT_CORRELATION,
     ),
 }
 
@@ -639,18 +694,37 @@ def _check_frame(frame: object, name: str) -> pd.DataFrame:
     return frame
 
 
-def _cd20_series(level: pd.Series | CryptoIndex | None) -> tuple[pd.Series | None, str]:
-    if level is None:
-        return None, ""
+#: What :func:`claims_table` accepts as the CD20 proxy: one level, or several weightings by name.
+Cd20Level = pd.Series | CryptoIndex
+Cd20Input = Cd20Level | Mapping[str, Cd20Level] | None
+
+
+def _one_level(level: object, name: str) -> tuple[pd.Series, str]:
     if isinstance(level, CryptoIndex):
         return level.level, f"{level.label}, {len(level.constituents)} constituents"
     if not isinstance(level, pd.Series):
         raise ConfigError(
-            "cd20_proxy_level must be a Series or a CryptoIndex (from cd20_proxy), "
+            f"{name} must be a Series or a CryptoIndex (from cd20_proxy / cd20_weightings), "
             f"got {type(level).__name__}"
         )
-    check_index(level, "cd20_proxy_level")
+    check_index(level, name)
     return level, "CD20 proxy level passed by the caller"
+
+
+def _cd20_series(level: Cd20Input) -> tuple[dict[str, pd.Series] | None, str]:
+    if level is None:
+        return None, ""
+    if isinstance(level, Mapping):
+        if not level:
+            raise ConfigError("cd20_proxy_level is an empty mapping: pass at least one weighting")
+        out: dict[str, pd.Series] = {}
+        labels: list[str] = []
+        for name, value in level.items():
+            out[str(name)], label = _one_level(value, f"cd20_proxy_level[{name!r}]")
+            labels.append(f"{name}: {label}")
+        return out, "; ".join(labels)
+    series, label = _one_level(level, "cd20_proxy_level")
+    return {"proxy": series}, label
 
 
 def _data_range(prices: pd.DataFrame, crypto: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -665,7 +739,7 @@ class _Inputs:
     prices: pd.DataFrame
     crypto: pd.DataFrame
     lows: pd.DataFrame | None
-    cd20: pd.Series | None
+    cd20: dict[str, pd.Series] | None
     cd20_label: str
     first: pd.Timestamp
     last: pd.Timestamp
@@ -675,7 +749,7 @@ def _prepare(
     prices: pd.DataFrame,
     crypto_daily: pd.DataFrame,
     lows: pd.DataFrame | None,
-    cd20_proxy_level: pd.Series | CryptoIndex | None,
+    cd20_proxy_level: Cd20Input,
     params: ClaimParams,
 ) -> _Inputs:
     p = _check_frame(prices, "prices")
@@ -693,7 +767,7 @@ def _table(inputs: _Inputs, as_of: pd.Timestamp, params: ClaimParams) -> pd.Data
         prices=inputs.prices.loc[:as_of],
         crypto=inputs.crypto.loc[:as_of],
         lows=None if inputs.lows is None else inputs.lows.loc[:as_of],
-        cd20=None if inputs.cd20 is None else inputs.cd20.loc[:as_of],
+        cd20=None if inputs.cd20 is None else {k: v.loc[:as_of] for k, v in inputs.cd20.items()},
         cd20_label=inputs.cd20_label,
         as_of=as_of,
         start=as_of - pd.Timedelta(days=params.window_days),
@@ -708,6 +782,7 @@ def _table(inputs: _Inputs, as_of: pd.Timestamp, params: ClaimParams) -> pd.Data
             "article_text": spec.article_text,
             "data_used": spec.data_used,
             "rule": spec.rule(params),
+            "unit": spec.unit,
         }
         try:
             m = spec.measure(ctx)
@@ -747,7 +822,7 @@ def claims_table(
     *,
     as_of: DateLike,
     lows: pd.DataFrame | None = None,
-    cd20_proxy_level: pd.Series | CryptoIndex | None = None,
+    cd20_proxy_level: Cd20Input = None,
     params: ClaimParams = ClaimParams(),
 ) -> pd.DataFrame:
     """One row per quantitative claim of the article, measured from the data.
@@ -764,9 +839,13 @@ def claims_table(
     lows
         Optional wide intraday lows on sessions (for ABTC's intraday drop).
     cd20_proxy_level
-        CD20 proxy level (a Series or the :class:`~analysis.crypto_index.CryptoIndex`
-        from :func:`~analysis.crypto_index.cd20_proxy`); without it the CD20
-        claim is "not measurable".
+        CD20 proxy: a level Series, a :class:`~analysis.crypto_index.CryptoIndex`,
+        or a mapping weighting name -> either (e.g.
+        :func:`~analysis.crypto_index.cd20_weightings`: capped, uncapped,
+        equal). The claim is supported only if the article's -19.3% lies within
+        the range of their 30-day returns widened by ``params.cd20_tol`` (at most
+        1pp); ``measured_value`` is the first weighting's return. Without it the
+        CD20 claim is "not measurable".
     params
         Windows and tolerances of the verdict rules.
 
@@ -775,7 +854,8 @@ def claims_table(
     pd.DataFrame
         Columns :data:`CLAIM_COLUMNS`: ``claim_id``, ``claim``, ``article_value``
         (the article's number, NaN where it gives none), ``article_text``,
-        ``measured_value``, ``measured_text``, ``window`` (dates actually used),
+        ``measured_value``, ``unit`` (of both values: :data:`UNIT_FRACTION`,
+        :data:`UNIT_USD` or :data:`UNIT_CORRELATION`), ``measured_text``, ``window`` (dates actually used),
         ``data_used``, ``rule``, ``verdict`` (one of :data:`VERDICTS`), ``note``;
         one row per :data:`CLAIM_IDS`, in that order.
 
@@ -803,24 +883,69 @@ def claims_table(
     return _table(inputs, t, params)
 
 
+def sensitivity_dates(
+    prices: pd.DataFrame,
+    as_of: DateLike,
+    *,
+    before: int = SENSITIVITY_SESSIONS_BEFORE,
+    after: int = SENSITIVITY_SESSIONS_AFTER,
+) -> tuple[pd.Timestamp, ...]:
+    """As-of dates around ``as_of``: its session and the neighbouring sessions in the data.
+
+    Parameters
+    ----------
+    prices
+        Wide closes on US equity sessions; the rows with any price are the sessions.
+    as_of
+        The study's as-of date (the last session on or before it is the anchor).
+    before, after
+        Sessions before and after the anchor (defaults 1 and 3); fewer where the
+        data end.
+
+    Returns
+    -------
+    tuple[pd.Timestamp, ...]
+        Sorted session dates, e.g. 2025-12-01 .. 2025-12-05 for ``as_of`` 2025-12-02.
+
+    Raises
+    ------
+    ConfigError
+        If ``as_of`` is not a date or precedes every session.
+    """
+    frame = _check_frame(prices, "prices")
+    b = check_int(before, "before", minimum=0)
+    a = check_int(after, "after", minimum=0)
+    t = as_timestamp(as_of, "as_of").normalize()
+    sessions = pd.DatetimeIndex(frame.index[frame.notna().any(axis=1).to_numpy()])
+    pos = int(sessions.searchsorted(t, side="right")) - 1
+    if pos < 0:
+        cover = f"{_d(sessions[0])} .. {_d(sessions[-1])}" if len(sessions) else "nothing"
+        raise ConfigError(f"as_of {_d(t)} precedes every session with a price (data cover {cover})")
+    return tuple(pd.Timestamp(d) for d in sessions[max(0, pos - b) : pos + a + 1])
+
+
 def claims_sensitivity(
     prices: pd.DataFrame,
     crypto_daily: pd.DataFrame,
     *,
-    as_of_dates: Sequence[DateLike] = DEFAULT_SENSITIVITY_DATES,
+    as_of: DateLike | None = None,
+    as_of_dates: Sequence[DateLike] | None = None,
     lows: pd.DataFrame | None = None,
-    cd20_proxy_level: pd.Series | CryptoIndex | None = None,
+    cd20_proxy_level: Cd20Input = None,
     params: ClaimParams = ClaimParams(),
     value: Literal["measured_value", "verdict"] = "measured_value",
 ) -> pd.DataFrame:
-    """How the measured figures move with the as-of date.
+    """How the measured figures (or verdicts) move with the as-of date.
 
     Parameters
     ----------
     prices, crypto_daily, lows, cd20_proxy_level, params
         As in :func:`claims_table`.
+    as_of
+        The study's as-of date: the sensitivity dates are
+        :func:`sensitivity_dates` of it (its session, one before, three after).
     as_of_dates
-        As-of dates (default 2025-12-01 .. 2025-12-05).
+        Explicit as-of dates instead (pass ``as_of`` or this).
     value
         ``"measured_value"`` (default, floats) or ``"verdict"`` (strings).
 
@@ -828,18 +953,23 @@ def claims_sensitivity(
     -------
     pd.DataFrame
         Index ``claim_id`` (:data:`CLAIM_IDS`), one column per as-of date
-        (DatetimeIndex named ``"as_of"``). Dates outside the data range give a
-        column of NaN.
+        (DatetimeIndex named ``"as_of"``). Explicit dates outside the data range
+        give a column of NaN.
 
     Raises
     ------
     ConfigError
-        If ``as_of_dates`` is empty or holds a non-date, ``value`` is unknown,
-        or an input is invalid.
+        If neither (or an empty list of) dates is given, a date is malformed,
+        ``value`` is unknown, or an input is invalid.
     """
     if value not in ("measured_value", "verdict"):
         raise ConfigError(f"value must be 'measured_value' or 'verdict', got {value!r}")
-    dates = [as_timestamp(d, "as_of_dates entry").normalize() for d in as_of_dates]
+    if as_of_dates is None:
+        if as_of is None:
+            raise ConfigError("pass as_of (the sensitivity dates are derived from it) or as_of_dates")
+        dates = list(sensitivity_dates(prices, as_of))
+    else:
+        dates = [as_timestamp(d, "as_of_dates entry").normalize() for d in as_of_dates]
     if not dates:
         raise ConfigError("as_of_dates is empty: pass at least one date")
     inputs = _prepare(prices, crypto_daily, lows, cd20_proxy_level, params)
@@ -854,4 +984,42 @@ def claims_sensitivity(
     out.columns = pd.DatetimeIndex(list(columns), name="as_of")
     if value == "measured_value":
         out = out.astype(np.float64)
+    return out
+
+
+def verdict_stability(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Does each claim's verdict hold across the sensitivity dates?
+
+    Parameters
+    ----------
+    verdicts
+        :func:`claims_sensitivity` with ``value="verdict"`` (claims x dates).
+
+    Returns
+    -------
+    pd.DataFrame
+        Index ``claim_id``; columns ``stable`` (bool: one verdict on every date
+        with a value), ``verdict`` (that verdict, or ``"varies"``), ``verdicts``
+        (list of str, one per date), ``dates`` (list of ISO dates) and
+        ``n_dates`` (int). Dates without a value (outside the data) are left out;
+        a claim without any is not stable.
+    """
+    if not isinstance(verdicts, pd.DataFrame) or verdicts.empty:
+        raise ConfigError("verdicts must be the claims_sensitivity(..., value='verdict') table")
+    rows: dict[str, dict[str, object]] = {}
+    for claim_id, row in verdicts.iterrows():
+        present = row.dropna()
+        values = [str(v) for v in present.to_numpy()]
+        stable = len(values) > 0 and len(set(values)) == 1
+        rows[str(claim_id)] = {
+            "stable": stable,
+            "verdict": values[0] if stable else "varies",
+            "verdicts": values,
+            "dates": [_d(pd.Timestamp(cast(DateLike, d))) for d in present.index],
+            "n_dates": len(values),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "claim_id"
+    out["stable"] = out["stable"].astype(bool)
+    out["n_dates"] = out["n_dates"].astype(np.int64)
     return out

@@ -18,6 +18,7 @@ day's close; between rebalances the weights drift with prices,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from .universe import validate_ticker
 __all__ = [
     "CD20_LARGEST_CAP",
     "CD20_OTHER_CAP",
+    "CD20_WEIGHTINGS",
     "DEFAULT_REBALANCE_MONTHS",
     "INDEX_BASE_LEVEL",
     "SUPPLY_COLUMNS",
@@ -43,6 +45,7 @@ __all__ = [
     "CryptoIndex",
     "cap_weights",
     "cd20_proxy",
+    "cd20_weightings",
     "equal_weight_index",
     "load_supply",
     "rebalance_dates",
@@ -66,7 +69,12 @@ INDEX_BASE_LEVEL = 1000.0
 WEIGHT_TOLERANCE = 1e-12
 
 CD20_PROXY_LABEL = "CoinDesk 20 proxy (capped market-cap weights)"
+UNCAPPED_LABEL = "Crypto market-cap index (uncapped weights)"
 EQUAL_WEIGHT_LABEL = "Equal-weight crypto index"
+#: The weightings of :func:`cd20_weightings`, in table order: CD20 caps, no caps, equal weights.
+CD20_WEIGHTINGS: tuple[str, ...] = ("capped", "uncapped", "equal")
+#: A cap of 100% never binds (plain market-cap weights).
+NO_CAP = 1.0
 
 
 # ---------------------------------------------------------------------------
@@ -641,3 +649,71 @@ def equal_weight_index(
         constituents=tuple(constituents),
         notes=tuple(out_notes),
     )
+
+
+def cd20_weightings(
+    crypto_daily: pd.DataFrame,
+    supply: SupplyLike | None = None,
+    *,
+    tickers: Sequence[str] | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    rebalance_months: Sequence[int] = DEFAULT_REBALANCE_MONTHS,
+    rebalance_on: Sequence[DateLike] | None = None,
+    base: float = INDEX_BASE_LEVEL,
+) -> dict[str, CryptoIndex]:
+    """The CD20 proxy under several defensible weightings of the same constituents.
+
+    Parameters
+    ----------
+    crypto_daily, supply, tickers, start, end, rebalance_months, rebalance_on, base
+        As in :func:`cd20_proxy`.
+
+    Returns
+    -------
+    dict[str, CryptoIndex]
+        Keys :data:`CD20_WEIGHTINGS`: ``"capped"`` (:func:`cd20_proxy`, the CD20
+        caps 30%/20%), ``"uncapped"`` (plain market-cap weights) and ``"equal"``
+        (:func:`equal_weight_index`), all with the same schedule.
+
+    Notes
+    -----
+    With only a handful of constituents the CD20 caps cannot all hold (see
+    :func:`cap_weights`), so no single weighting is "the" proxy; the claims
+    table checks the article's figure against the range of these three.
+    """
+
+    def proxy(largest_cap: float, other_cap: float) -> CryptoIndex:
+        return cd20_proxy(
+            crypto_daily,
+            supply,
+            tickers=tickers,
+            start=start,
+            end=end,
+            rebalance_months=rebalance_months,
+            rebalance_on=rebalance_on,
+            largest_cap=largest_cap,
+            other_cap=other_cap,
+            base=base,
+        )
+
+    capped = proxy(CD20_LARGEST_CAP, CD20_OTHER_CAP)
+    plain = proxy(NO_CAP, NO_CAP)
+    uncapped = dataclasses.replace(
+        plain,
+        label=UNCAPPED_LABEL,
+        notes=(
+            "Uncapped market-cap weights (no CD20 caps): the largest asset dominates.",
+            *plain.notes,
+        ),
+    )
+    equal = equal_weight_index(
+        crypto_daily,
+        tickers=tickers,
+        start=start,
+        end=end,
+        rebalance_months=rebalance_months,
+        rebalance_on=rebalance_on,
+        base=base,
+    )
+    return {"capped": capped, "uncapped": uncapped, "equal": equal}

@@ -13,7 +13,9 @@ import contextlib
 import io
 import math
 import warnings
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -22,26 +24,44 @@ from statsmodels.tools.sm_exceptions import InfeasibleTestError
 from statsmodels.tsa.api import VAR
 from statsmodels.tsa.stattools import grangercausalitytests
 
-from ._validation import check_choice, check_int, check_open_unit, require_columns
-from .correlation import DEFAULT_CONFIDENCE, SHORT_SAMPLE_OBS
+from ._typing import Pair
+from ._validation import check_choice, check_int, require_columns
+from .correlation import SHORT_SAMPLE_OBS, _holm, _resolve_alpha
 from .errors import ConfigError, ShortSampleWarning
+from .exposure import newey_west_maxlags
 
 __all__ = [
     "DEFAULT_CCF_MAX_LAG",
+    "DEFAULT_COV_TYPE",
+    "DEFAULT_IC",
     "DEFAULT_MAXLAG",
+    "DEFAULT_MAXLAGS",
+    "CovType",
+    "GrangerResult",
     "InfoCriterion",
     "cross_correlation",
     "granger_causality",
+    "granger_tests",
     "select_lag",
 ]
 
+InfoCriterion = Literal["aic", "bic", "hqic"]
+#: Heteroskedasticity-robust (``HC*``) or also autocorrelation-robust (``HAC``) covariance.
+CovType = Literal["HC0", "HC1", "HC2", "HC3", "HAC"]
+
 #: Largest lag (sessions) searched when the Granger lag is chosen by information criterion.
-DEFAULT_MAXLAG = 5
+DEFAULT_MAXLAGS = 5
+#: Older name of :data:`DEFAULT_MAXLAGS`.
+DEFAULT_MAXLAG = DEFAULT_MAXLAGS
+#: Information criterion of the lag choice (Akaike: errs towards more lags, the safer side for Granger).
+DEFAULT_IC: InfoCriterion = "aic"
+#: Covariance of the robust Wald test: HC3 (White, with MacKinnon-White small-sample scaling).
+DEFAULT_COV_TYPE: CovType = "HC3"
 #: Cross-correlations are reported for lags -10..10 sessions by default.
 DEFAULT_CCF_MAX_LAG = 10
 
-InfoCriterion = Literal["aic", "bic", "hqic", "fpe"]
-_CRITERIA: tuple[str, ...] = ("aic", "bic", "hqic", "fpe")
+_CRITERIA: tuple[str, ...] = ("aic", "bic", "hqic")
+_COV_TYPES: tuple[str, ...] = ("HC0", "HC1", "HC2", "HC3", "HAC")
 
 
 def _complete_pair(returns: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
@@ -56,13 +76,31 @@ def _lag_capacity(nobs: int) -> int:
     return (nobs - 2) // 3
 
 
+def _maxlags(maxlags: int, maxlag: int | None) -> int:
+    """``maxlags``, or its older spelling ``maxlag`` when given."""
+    if maxlag is not None and maxlag != maxlags and maxlags != DEFAULT_MAXLAGS:
+        raise ConfigError(f"pass maxlags only (maxlag is its older name), got {maxlags} and {maxlag}")
+    return check_int(maxlag if maxlag is not None else maxlags, "maxlags", minimum=1)
+
+
+def _select_order(data: pd.DataFrame, maxlags: int, ic: str, x: str, y: str) -> tuple[int, int]:
+    """(lag used, order selected): the VAR order by ``ic``, raised to at least 1."""
+    _check_lag_fits(maxlags, len(data), "maxlags", x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels warns about the unnamed index
+        order = VAR(data.to_numpy(dtype=np.float64)).select_order(maxlags, trend="c")
+    selected = int(order.selected_orders[ic])
+    return max(1, selected), selected
+
+
 def select_lag(
     returns: pd.DataFrame,
     x: str,
     y: str,
     *,
-    maxlag: int = DEFAULT_MAXLAG,
-    ic: InfoCriterion = "aic",
+    maxlags: int = DEFAULT_MAXLAGS,
+    ic: InfoCriterion = DEFAULT_IC,
+    maxlag: int | None = None,
 ) -> int:
     """Lag order of a bivariate VAR in ``x`` and ``y`` chosen by information criterion.
 
@@ -72,28 +110,25 @@ def select_lag(
         Wide return frame.
     x, y
         Tickers (columns of ``returns``).
-    maxlag
-        Largest lag considered (>= 1).
+    maxlags
+        Largest lag considered (>= 1); ``maxlag`` is its older name.
     ic
-        ``"aic"`` (default), ``"bic"``, ``"hqic"`` or ``"fpe"``.
+        ``"aic"`` (default), ``"bic"`` or ``"hqic"``.
 
     Returns
     -------
     int
-        Selected lag in ``1..maxlag`` (a selected order of 0 is raised to 1,
+        Selected lag in ``1..maxlags`` (a selected order of 0 is raised to 1,
         the smallest lag a Granger test can use).
 
     Notes
     -----
-    ``statsmodels.tsa.api.VAR(...).select_order(maxlag)`` with a constant, on
+    ``statsmodels.tsa.api.VAR(...).select_order(maxlags, trend="c")``, on
     sessions where both series are present (all orders on a common sample).
     """
-    maxlag = check_int(maxlag, "maxlag", minimum=1)
+    ml = _maxlags(maxlags, maxlag)
     check_choice(ic, "ic", _CRITERIA)
-    data = _complete_pair(returns, x, y)
-    _check_lag_fits(maxlag, len(data), "maxlag", x, y)
-    order = VAR(data.to_numpy(dtype=np.float64)).select_order(maxlag, trend="c")
-    return max(1, int(order.selected_orders[ic]))
+    return _select_order(_complete_pair(returns, x, y), ml, ic, x, y)[0]
 
 
 def _check_lag_fits(lag: int, nobs: int, name: str, x: str, y: str) -> None:
@@ -104,16 +139,102 @@ def _check_lag_fits(lag: int, nobs: int, name: str, x: str, y: str) -> None:
         )
 
 
+def _direction(
+    values: np.ndarray, cause: str, effect: str, lag: int, cov_type: str, hac_maxlags: int | None
+) -> dict[str, object]:
+    """Classic F and robust Wald test of ``cause -> effect``; ``values`` columns are (effect, cause)."""
+    try:
+        # Older statsmodels printed every test; keep notebooks quiet whatever the version.
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            res = grangercausalitytests(values, [lag])
+    except InfeasibleTestError as exc:
+        raise ConfigError(
+            f"Granger test {cause} -> {effect} cannot be computed ({exc}); check for constant series"
+        ) from exc
+    f_stat, p_f, df_denom, df_num = res[lag][0]["ssr_ftest"]
+    joint, restriction = res[lag][1][1], res[lag][1][2]
+    nobs = int(joint.nobs)
+    hac = newey_west_maxlags(nobs) if hac_maxlags is None else hac_maxlags
+    kwds = {"maxlags": hac} if cov_type == "HAC" else {}
+    robust = joint.model.fit(cov_type=cov_type, cov_kwds=kwds)
+    wald = robust.wald_test(restriction, use_f=True, scalar=True)
+    return {
+        "direction": f"{cause} -> {effect}",
+        "cause": cause,
+        "effect": effect,
+        "lag": lag,
+        "F": float(f_stat),
+        "p": float(p_f),
+        "df_num": int(df_num),
+        "df_denom": int(df_denom),
+        "nobs": nobs,
+        "wald_F": float(np.squeeze(wald.statistic)),
+        "p_wald": float(np.squeeze(wald.pvalue)),
+        "cov_type": cov_type if cov_type != "HAC" else f"HAC({hac})",
+    }
+
+
+def _pair_tests(
+    returns: pd.DataFrame,
+    x: str,
+    y: str,
+    lag: int | None,
+    maxlags: int,
+    ic: str,
+    cov_type: str,
+    hac_maxlags: int | None,
+) -> list[dict[str, object]]:
+    data = _complete_pair(returns, x, y)
+    if lag is None:
+        p, selected = _select_order(data, maxlags, ic, x, y)
+        selection = ic
+    else:
+        p = check_int(lag, "lag", minimum=1)
+        selected, selection = p, "fixed"
+    _check_lag_fits(p, len(data), "lag", x, y)
+    values = data.to_numpy(dtype=np.float64)
+    rows = []
+    for cause, effect, cols in ((x, y, [1, 0]), (y, x, [0, 1])):
+        row = _direction(values[:, cols], cause, effect, p, cov_type, hac_maxlags)
+        row.update(lag_selection=selection, selected_order=selected)
+        rows.append(row)
+    return rows
+
+
+_LEGACY_COLUMNS = [
+    "direction",
+    "cause",
+    "effect",
+    "lag",
+    "lag_selection",
+    "F",
+    "p",
+    "df_num",
+    "df_denom",
+    "nobs",
+]
+
+
+def _check_cov(cov_type: str, hac_maxlags: int | None) -> None:
+    check_choice(cov_type, "cov_type", _COV_TYPES)
+    if hac_maxlags is not None:
+        check_int(hac_maxlags, "hac_maxlags", minimum=0, unit="lags")
+
+
 def granger_causality(
     returns: pd.DataFrame,
     x: str,
     y: str,
     *,
     lag: int | None = None,
-    maxlag: int = DEFAULT_MAXLAG,
-    ic: InfoCriterion = "aic",
+    maxlags: int = DEFAULT_MAXLAGS,
+    ic: InfoCriterion = DEFAULT_IC,
+    cov_type: CovType = DEFAULT_COV_TYPE,
+    hac_maxlags: int | None = None,
+    maxlag: int | None = None,
 ) -> pd.DataFrame:
-    """Granger causality F tests in both directions (x -> y and y -> x).
+    """Granger causality tests in both directions (x -> y and y -> x): classic F and robust Wald.
 
     Parameters
     ----------
@@ -122,19 +243,25 @@ def granger_causality(
     x, y
         Tickers (columns of ``returns``).
     lag
-        Lag order (>= 1); if None, chosen by ``ic`` up to ``maxlag`` with
+        Lag order (>= 1); if None, chosen by ``ic`` up to ``maxlags`` with
         :func:`select_lag`.
-    maxlag
-        Largest lag searched when ``lag`` is None.
+    maxlags
+        Largest lag searched when ``lag`` is None (``maxlag`` is its older name).
     ic
-        Information criterion for the lag choice.
+        Information criterion of the lag choice (``"aic"``, ``"bic"``, ``"hqic"``).
+    cov_type
+        Covariance of the robust Wald test: ``"HC0"``..``"HC3"`` (default HC3) or
+        ``"HAC"`` (Newey-West with ``hac_maxlags`` lags; default the
+        :func:`~analysis.exposure.newey_west_maxlags` rule).
 
     Returns
     -------
     pd.DataFrame
         Two rows, columns ``direction`` (``"x -> y"``), ``cause``, ``effect``,
         ``lag``, ``lag_selection`` (``"fixed"`` or the criterion), ``F``, ``p``,
-        ``df_num``, ``df_denom``, ``nobs`` (observations in the regression).
+        ``df_num``, ``df_denom``, ``nobs`` (observations in the regression),
+        ``wald_F``, ``p_wald`` (robust), ``cov_type``, ``selected_order`` (the
+        criterion's choice before raising 0 to 1).
 
     Raises
     ------
@@ -145,55 +272,125 @@ def granger_causality(
     -----
     For "x -> y": OLS of ``y_t`` on a constant and ``y_{t-1..t-p}``, with and
     without ``x_{t-1..t-p}``; ``F = ((SSR_r - SSR_u)/p) / (SSR_u/(n - 2p - 1))``
-    (statsmodels ``grangercausalitytests``, ``ssr_ftest``). H0: x does not
-    Granger-cause y. Sessions where either series is missing are dropped, so
-    lags bridge such gaps. Fewer than 30 regression observations emit a
-    ``ShortSampleWarning``.
+    (statsmodels ``grangercausalitytests``, ``ssr_ftest``; assumes homoskedastic
+    errors). The robust test is the Wald statistic of the ``p`` lag
+    coefficients of ``x`` in the unrestricted regression with a ``cov_type``
+    covariance, divided by ``p`` and compared with ``F(p, n - 2p - 1)``. H0:
+    x does not Granger-cause y. Sessions where either series is missing are
+    dropped, so lags bridge such gaps. Fewer than 30 regression observations
+    emit a ``ShortSampleWarning``.
     """
-    data = _complete_pair(returns, x, y)
-    if lag is None:
-        p = select_lag(returns, x, y, maxlag=maxlag, ic=ic)
-        selection: str = ic
-    else:
-        p = check_int(lag, "lag", minimum=1)
-        selection = "fixed"
-    _check_lag_fits(p, len(data), "lag", x, y)
-    values = data.to_numpy(dtype=np.float64)
-    rows: list[dict[str, object]] = []
-    nobs = 0
-    for cause, effect, cols in ((x, y, [1, 0]), (y, x, [0, 1])):
-        try:
-            # Older statsmodels printed every test; keep notebooks quiet whatever the version.
-            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                res = grangercausalitytests(values[:, cols], [p])
-        except InfeasibleTestError as exc:
-            raise ConfigError(
-                f"Granger test {cause} -> {effect} cannot be computed ({exc}); check for constant series"
-            ) from exc
-        f_stat, pvalue, df_denom, df_num = res[p][0]["ssr_ftest"]
-        nobs = int(res[p][1][1].nobs)
-        rows.append(
-            {
-                "direction": f"{cause} -> {effect}",
-                "cause": cause,
-                "effect": effect,
-                "lag": p,
-                "lag_selection": selection,
-                "F": float(f_stat),
-                "p": float(pvalue),
-                "df_num": int(df_num),
-                "df_denom": int(df_denom),
-                "nobs": nobs,
-            }
-        )
+    ml = _maxlags(maxlags, maxlag)
+    check_choice(ic, "ic", _CRITERIA)
+    _check_cov(cov_type, hac_maxlags)
+    rows = _pair_tests(returns, x, y, lag, ml, ic, cov_type, hac_maxlags)
+    nobs = cast(int, rows[0]["nobs"])
     if nobs < SHORT_SAMPLE_OBS:
         warnings.warn(
             f"Granger test {x}/{y} on only {nobs} observations",
             ShortSampleWarning,
             stacklevel=2,
         )
-    return pd.DataFrame(rows)
+    cols = [*_LEGACY_COLUMNS, "wald_F", "p_wald", "cov_type", "selected_order"]
+    return pd.DataFrame(rows)[cols]
+
+
+@dataclass(frozen=True)
+class GrangerResult:
+    """Granger tests of several pairs in both directions, with Holm over pairs x directions.
+
+    ``table`` holds one row per (pair, direction): the columns of
+    :func:`granger_causality` plus ``pair`` (``"a/b"``), ``p_adj`` (Holm-adjusted
+    ``p``) and ``p_wald_adj`` (Holm-adjusted robust ``p_wald``), and ``reason``
+    (why a pair was not tested; empty otherwise).
+    """
+
+    table: pd.DataFrame
+    ic: InfoCriterion
+    maxlags: int
+    cov_type: CovType
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The test table (a copy), one row per (pair, direction)."""
+        return self.table.copy()
+
+
+def granger_tests(
+    returns: pd.DataFrame,
+    pairs: Sequence[Pair],
+    *,
+    lag: int | None = None,
+    maxlags: int = DEFAULT_MAXLAGS,
+    ic: InfoCriterion = DEFAULT_IC,
+    cov_type: CovType = DEFAULT_COV_TYPE,
+    hac_maxlags: int | None = None,
+) -> GrangerResult:
+    """:func:`granger_causality` for several pairs, both directions, Holm over the family.
+
+    Parameters
+    ----------
+    returns
+        Wide return frame.
+    pairs
+        ``(a, b)`` ticker pairs; each gives the rows ``a -> b`` and ``b -> a``.
+    lag, maxlags, ic, cov_type, hac_maxlags
+        As in :func:`granger_causality` (the lag is chosen per pair).
+
+    Returns
+    -------
+    GrangerResult
+
+    Raises
+    ------
+    ConfigError
+        For unknown tickers or bad parameters.
+
+    Notes
+    -----
+    A pair with too few observations for ``maxlags`` (or ``lag``) is kept as two
+    rows with NaN tests and a ``reason``. Holm runs over every tested (pair,
+    direction), separately for ``p`` and ``p_wald``.
+    Pairs with fewer than 30 regression observations are listed in one
+    ``ShortSampleWarning``.
+    """
+    ml = _maxlags(maxlags, None)
+    check_choice(ic, "ic", _CRITERIA)
+    _check_cov(cov_type, hac_maxlags)
+    if not pairs:
+        raise ConfigError("pairs is empty: pass at least one (a, b) pair")
+    rows: list[dict[str, object]] = []
+    short: list[str] = []
+    for pair in pairs:
+        a, b = str(pair[0]), str(pair[1])
+        require_columns(returns, [a, b])
+        try:
+            found = _pair_tests(returns, a, b, lag, ml, ic, cov_type, hac_maxlags)
+        except ConfigError as exc:
+            if "too large" not in str(exc):
+                raise
+            found = [
+                {"direction": f"{c} -> {e}", "cause": c, "effect": e, "reason": str(exc)}
+                for c, e in ((a, b), (b, a))
+            ]
+        else:
+            if cast(int, found[0]["nobs"]) < SHORT_SAMPLE_OBS:
+                short.append(f"{a}/{b} (n={found[0]['nobs']})")
+        for r in found:
+            rows.append({"pair": f"{a}/{b}", **r, "reason": r.get("reason", "")})
+    if short:
+        warnings.warn(
+            f"Granger tests on fewer than {SHORT_SAMPLE_OBS} observations: {', '.join(short)}",
+            ShortSampleWarning,
+            stacklevel=2,
+        )
+    cols = ["pair", *_LEGACY_COLUMNS, "selected_order", "wald_F", "p_wald", "cov_type"]
+    table = pd.DataFrame(rows).reindex(columns=[*cols, "reason"])
+    table["p_adj"] = _holm(table["p"])
+    table["p_wald_adj"] = _holm(table["p_wald"])
+    table = table[[*cols, "p_adj", "p_wald_adj", "reason"]]
+    for col in ("lag", "df_num", "df_denom", "nobs", "selected_order"):
+        table[col] = table[col].astype("Int64")
+    return GrangerResult(table=table, ic=ic, maxlags=ml, cov_type=cov_type)
 
 
 def cross_correlation(
@@ -202,7 +399,8 @@ def cross_correlation(
     y: str,
     *,
     max_lag: int = DEFAULT_CCF_MAX_LAG,
-    confidence: float = DEFAULT_CONFIDENCE,
+    alpha: float | None = None,
+    confidence: float | None = None,
 ) -> pd.DataFrame:
     """Cross-correlations ``corr(x_t, y_{t+k})`` for ``k = -max_lag..max_lag``.
 
@@ -214,8 +412,10 @@ def cross_correlation(
         Tickers (columns of ``returns``).
     max_lag
         Largest lead/lag in sessions (>= 1).
+    alpha
+        Significance level of the white-noise bands (default 0.05: +-1.96/sqrt(n)).
     confidence
-        Level of the white-noise bands (default 0.95: +-1.96/sqrt(n)).
+        Older spelling of ``1 - alpha``.
 
     Returns
     -------
@@ -234,17 +434,18 @@ def cross_correlation(
     -----
     ``k > 0``: x leads y by k sessions (x today moves with y k sessions later);
     ``k < 0``: y leads x. Shifts are by rows, then pairs with a NaN are dropped
-    (Pearson on pairwise-complete observations). Bands ``+-z_{(1+c)/2}/sqrt(n)``
-    are for the null of no correlation between independent white-noise series.
+    (Pearson on pairwise-complete observations). Bands ``+-z_{1-alpha/2}/sqrt(n)``
+    are for the null of no correlation between independent white-noise series
+    (``z_{1-alpha/2}``).
     """
     max_lag = check_int(max_lag, "max_lag", minimum=1)
-    conf = check_open_unit(confidence, "confidence")
+    a = _resolve_alpha(alpha, confidence)
     require_columns(returns, [x, y])
     if max_lag >= len(returns):
         raise ConfigError(f"max_lag ({max_lag}) is longer than the data ({len(returns)} sessions)")
     xs = returns[x].to_numpy(dtype=np.float64)
     ys = returns[y]
-    crit = float(stats.norm.ppf(0.5 + conf / 2.0))
+    crit = float(stats.norm.ppf(1.0 - a / 2.0))
     lags = np.arange(-max_lag, max_lag + 1)
     corr = np.full(lags.size, np.nan)
     n = np.zeros(lags.size, dtype=np.int64)

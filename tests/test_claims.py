@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import claims as cl
-from analysis.crypto_index import cd20_proxy
-from analysis.errors import ConfigError
+from analysis.clean import CleanConfig, clean_panel
+from analysis.crypto_index import cd20_proxy, cd20_weightings
+from analysis.errors import ConfigError, DataQualityWarning
+from analysis.snapshot import SnapshotSource
 
 AS_OF = "2025-12-02"
 THANKSGIVING = "2025-11-27"
@@ -117,6 +121,9 @@ def test_table_has_one_row_per_claim_and_the_documented_columns(table: pd.DataFr
     assert table["measured_value"].dtype == np.float64
     assert row(table, "btc_30d")["article_value"] == cl.ARTICLE_BTC_30D
     assert row(table, "btc_level")["article_value"] == cl.ARTICLE_BTC_LEVEL
+    units = table.set_index("claim_id")["unit"]
+    assert units["btc_level"] == cl.UNIT_USD and units["crypto_tech_together"] == cl.UNIT_CORRELATION
+    assert (units.drop(["btc_level", "crypto_tech_together"]) == cl.UNIT_FRACTION).all()
 
 
 def test_all_planted_claims_are_supported(table: pd.DataFrame) -> None:
@@ -141,6 +148,7 @@ def test_cd20_proxy_claim(table: pd.DataFrame) -> None:
     r = row(table, "cd20_30d")
     assert r["measured_value"] == pytest.approx(-0.20, abs=1e-12)
     assert "PROXY" in r["note"]
+    assert r["measured_text"].startswith("proxy -20.0% (one weighting, -20.0%; the article's -19.3% is 0.7pp")
 
 
 def test_ndx_return_and_drawdown_with_dates(table: pd.DataFrame) -> None:
@@ -217,7 +225,43 @@ def test_tighter_tolerances_and_proxy_far_from_article(data: tuple[pd.DataFrame,
     cd20 = row(t, "cd20_30d")
     assert cd20["measured_value"] == pytest.approx(-0.10, abs=1e-12)
     assert cd20["verdict"] == cl.NOT_SUPPORTED
-    assert cd20["rule"] == "supported if |proxy 30-day return - (-19.3%)| <= 3.0pp"
+    assert cd20["rule"] == (
+        "supported if -19.3% lies within the range of the proxy's 30-day returns under the weightings "
+        "passed, widened by 1.0pp"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ends", "verdict"),
+    [
+        ({"capped": 900.0, "uncapped": 900.0, "equal": 900.0}, cl.NOT_SUPPORTED),  # -10% everywhere
+        ({"capped": 850.0, "uncapped": 750.0, "equal": 800.0}, cl.SUPPORTED),  # -15% .. -25%
+        ({"capped": 790.0, "uncapped": 760.0, "equal": 770.0}, cl.NOT_SUPPORTED),  # -21% .. -24%: 1.7pp out
+        (
+            {"capped": 797.0, "uncapped": 760.0, "equal": 770.0},
+            cl.SUPPORTED,
+        ),  # -20.3%: 1.0pp out, at the limit
+    ],
+)
+def test_cd20_range_rule_can_fail(
+    data: tuple[pd.DataFrame, ...], ends: dict[str, float], verdict: str
+) -> None:
+    prices, crypto, lows = data
+    levels = {name: cd20_level(end) for name, end in ends.items()}
+    r = row(cl.claims_table(prices, crypto, as_of=AS_OF, lows=lows, cd20_proxy_level=levels), "cd20_30d")
+    returns = [end / 1000.0 - 1.0 for end in ends.values()]
+    assert r["measured_value"] == pytest.approx(returns[0], abs=1e-12)  # the first weighting
+    assert r["verdict"] == verdict
+    assert f"range {min(returns):+.1%} .. {max(returns):+.1%}" in r["measured_text"]
+    assert r["measured_text"].startswith(f"capped {returns[0]:+.1%}, uncapped {returns[1]:+.1%}")
+
+
+def test_cd20_widening_is_at_most_one_point() -> None:
+    assert cl.ClaimParams().cd20_tol == cl.CD20_MAX_WIDENING == 0.01
+    with pytest.raises(ConfigError, match=r"cd20_tol widens the CD20 proxy's range by at most 0.01"):
+        cl.ClaimParams(cd20_tol=0.03)
+    with pytest.raises(ConfigError, match="empty mapping"):
+        cl.claims_table(*make_data()[:2], as_of=AS_OF, cd20_proxy_level={})
 
 
 def test_smaller_btc_fall_and_other_level_not_supported(data: tuple[pd.DataFrame, ...]) -> None:
@@ -312,6 +356,12 @@ def test_accepts_a_crypto_index() -> None:
     lvl = index.level
     assert r["measured_value"] == pytest.approx(lvl["2025-12-02"] / lvl["2025-11-02"] - 1, abs=1e-12)
     assert "4 constituents" in r["note"]
+    variants = cd20_weightings(crypto, supply)
+    v = row(cl.claims_table(prices, crypto, as_of=AS_OF, cd20_proxy_level=variants), "cd20_30d")
+    assert v["measured_value"] == r["measured_value"]  # "capped" comes first
+    assert (
+        "capped" in v["measured_text"] and "uncapped" in v["measured_text"] and "equal" in v["measured_text"]
+    )
 
 
 # ----------------------------------------------------------------------------- sensitivity
@@ -321,6 +371,8 @@ def test_sensitivity_shape_and_values(data: tuple[pd.DataFrame, ...]) -> None:
     prices, crypto, lows = data
     dates = (*cl.DEFAULT_SENSITIVITY_DATES, "2025-12-20")
     s = cl.claims_sensitivity(prices, crypto, as_of_dates=dates, lows=lows, cd20_proxy_level=cd20_level())
+    derived = cl.claims_sensitivity(prices, crypto, as_of=AS_OF, lows=lows, cd20_proxy_level=cd20_level())
+    assert derived.equals(s.iloc[:, :5])  # as_of 12-02: one session before, three after
     assert s.shape == (len(cl.CLAIM_IDS), 6)
     assert list(s.index) == list(cl.CLAIM_IDS)
     assert s.columns.name == "as_of"
@@ -354,4 +406,76 @@ def test_sensitivity_verdicts(data: tuple[pd.DataFrame, ...]) -> None:
     assert v.loc["abtc_drop", pd.Timestamp("2025-12-01")] == cl.NOT_MEASURABLE
     assert v.loc["abtc_drop", pd.Timestamp("2025-12-02")] == cl.SUPPORTED
     with pytest.raises(ConfigError, match="value"):
-        cl.claims_sensitivity(prices, crypto, value="nope")  # type: ignore[arg-type]
+        cl.claims_sensitivity(prices, crypto, as_of=AS_OF, value="nope")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="pass as_of"):
+        cl.claims_sensitivity(prices, crypto)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        ("2025-12-02", ["2025-12-01", "2025-12-02", "2025-12-03", "2025-12-04", "2025-12-05"]),
+        ("2025-11-14", ["2025-11-13", "2025-11-14", "2025-11-17", "2025-11-18", "2025-11-19"]),
+        ("2025-11-29", ["2025-11-26", "2025-11-28", "2025-12-01", "2025-12-02", "2025-12-03"]),  # a Saturday
+        ("2025-12-04", ["2025-12-03", "2025-12-04", "2025-12-05"]),  # the data end on 12-05
+    ],
+)
+def test_sensitivity_dates_follow_as_of(
+    data: tuple[pd.DataFrame, ...], as_of: str, expected: list[str]
+) -> None:
+    prices, crypto, lows = data
+    dates = cl.sensitivity_dates(prices, as_of)
+    assert [str(d.date()) for d in dates] == expected
+    s = cl.claims_sensitivity(prices, crypto, as_of=as_of, lows=lows)
+    assert list(s.columns) == [pd.Timestamp(d) for d in expected]
+    assert s.loc["btc_30d"].notna().all() and s.loc["ndx_30d"].notna().all()  # real numbers, not all-NaN
+
+
+def test_verdict_stability(data: tuple[pd.DataFrame, ...]) -> None:
+    prices, crypto, lows = data
+    v = cl.claims_sensitivity(prices, crypto, as_of=AS_OF, lows=lows, value="verdict")
+    stability = cl.verdict_stability(v)
+    assert list(stability.index) == list(cl.CLAIM_IDS)
+    assert list(stability.columns) == ["stable", "verdict", "verdicts", "dates", "n_dates"]
+    abtc = stability.loc["abtc_drop"]  # not measurable on 12-01 (event after as_of), supported after
+    assert not abtc["stable"] and abtc["verdict"] == "varies"
+    assert abtc["verdicts"] == [cl.NOT_MEASURABLE] + [cl.SUPPORTED] * 4
+    assert abtc["dates"][0] == "2025-12-01" and abtc["n_dates"] == 5
+    iren = stability.loc["iren_soaring"]
+    assert iren["stable"] and iren["verdict"] == cl.SUPPORTED
+    assert stability["stable"].dtype == bool
+    with_gap = v.copy()
+    with_gap[pd.Timestamp("2026-01-02")] = np.nan  # a date outside the data is left out
+    assert cl.verdict_stability(with_gap).loc["iren_soaring", "n_dates"] == 5
+
+
+# ----------------------------------------------------------------------------- the real snapshot
+
+
+@pytest.mark.snapshot
+def test_real_snapshot_sensitivity_follows_as_of_and_cd20_range(market_data_dir: Path) -> None:
+    tickers = ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "^NDX", "ABTC", "HUT", "IREN"]
+    start, end = pd.Timestamp("2025-06-01"), pd.Timestamp("2025-12-05")
+    raw = SnapshotSource(market_data_dir).load(tickers, start, end)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        panel = clean_panel(raw, config=CleanConfig(start=start, end=end))
+    levels = cd20_weightings(panel.crypto_daily, tickers=tickers[:4])
+    v = cl.claims_sensitivity(
+        panel.prices, panel.crypto_daily, as_of="2025-11-14", lows=panel.lows, cd20_proxy_level=levels
+    )
+    assert [str(d.date()) for d in v.columns] == [
+        "2025-11-13", "2025-11-14", "2025-11-17", "2025-11-18", "2025-11-19",
+    ]  # fmt: skip
+    assert v.loc[["btc_30d", "btc_level", "cd20_30d", "ndx_30d", "crypto_tech_together"]].notna().all().all()
+    t = cl.claims_table(
+        panel.prices, panel.crypto_daily, as_of="2025-12-02", lows=panel.lows, cd20_proxy_level=levels
+    )
+    cd20 = row(t, "cd20_30d")
+    assert cd20["measured_text"].startswith("capped ") and "range " in cd20["measured_text"]
+    stability = cl.verdict_stability(
+        cl.claims_sensitivity(
+            panel.prices, panel.crypto_daily, as_of="2025-12-02", lows=panel.lows, value="verdict"
+        )
+    )
+    assert stability["n_dates"].eq(5).all() and stability["stable"].dtype == bool

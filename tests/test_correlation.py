@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
+from analysis.clean import CleanConfig, clean_panel
 from analysis.correlation import (
     FIELLER_SPEARMAN_VARIANCE,
+    _holm,
+    correlation_changes,
     correlation_difference,
     correlation_long,
     correlation_matrix,
     ewma_correlation,
+    factor_pairs,
     fisher_z_interval,
     fisher_z_test,
     pair_correlation,
+    pair_correlations,
     rolling_correlation,
 )
-from analysis.errors import ConfigError, ShortSampleWarning
+from analysis.errors import ConfigError, DataQualityWarning, ShortSampleWarning
+from analysis.snapshot import SnapshotSource
 
 pytestmark = pytest.mark.filterwarnings("error::analysis.errors.ShortSampleWarning")
 
@@ -63,11 +72,15 @@ def test_interval_hand_computed() -> None:
     lower, upper = fisher_z_interval(0.5, 103)
     assert float(lower) == pytest.approx(math.tanh(math.atanh(0.5) - Z95 / 10), abs=1e-12)
     assert float(upper) == pytest.approx(math.tanh(math.atanh(0.5) + Z95 / 10), abs=1e-12)
-    lo_s, hi_s = fisher_z_interval(0.5, 103, method="spearman", confidence=0.9)
+    lo_s, hi_s = fisher_z_interval(0.5, 103, method="spearman", alpha=0.1)
     half = stats.norm.ppf(0.95) * math.sqrt(1.06 / 100)
     assert float(lo_s) == pytest.approx(math.tanh(math.atanh(0.5) - half), abs=1e-12)
     assert float(hi_s) == pytest.approx(math.tanh(math.atanh(0.5) + half), abs=1e-12)
     assert np.isnan(fisher_z_interval(0.5, 3)[0])
+    old = fisher_z_interval(0.5, 103, method="spearman", confidence=0.9)  # older spelling
+    assert float(old[0]) == pytest.approx(float(lo_s), abs=1e-12)
+    with pytest.raises(ConfigError, match="pass alpha"):
+        fisher_z_interval(0.5, 103, alpha=0.1, confidence=0.9)
 
 
 def test_interval_coverage_of_planted_truth() -> None:
@@ -119,12 +132,17 @@ def test_long_table() -> None:
     }
     assert long.loc[(long["a"] == "^NDX") & (long["b"] == "IREN"), "corr"].item() == pytest.approx(1.0)
     assert len(res.to_long(unique_pairs=False)) == 6
+    assert res.summary_frame().equals(long)
+    wide = res.conf_int(alpha=0.01)
+    assert list(wide.columns) == ["a", "b", "lower", "upper"]
+    assert (wide["lower"] <= long["lower"]).all() and (wide["upper"] >= long["upper"]).all()
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
         ({"method": "kendall"}, r"method must be one of \['pearson', 'spearman'\], got 'kendall'"),
+        ({"alpha": 5}, r"alpha must be strictly between 0 and 1 \(e.g. 0.05\), got 5"),
         ({"confidence": 95}, r"confidence must be strictly between 0 and 1 \(e.g. 0.95\), got 95"),
         ({"min_periods": 2}, r"min_periods must be >= 4 observations, got 2"),
     ],
@@ -248,3 +266,199 @@ def test_fisher_z_test_bad_inputs() -> None:
         fisher_z_test(0.5, 30, 1.5, 100)
     with pytest.raises(ConfigError, match=r"alternative must be one of"):
         fisher_z_test(0.5, 30, 0.3, 100, alternative="bigger")  # type: ignore[arg-type]
+
+
+# --- block bootstrap under GARCH errors ---------------------------------------------------
+
+
+def garch_pairs(n_sim: int, n: int, rho: float, seed: int) -> pd.DataFrame:
+    """``n_sim`` pairs with correlation ``rho``, a common GARCH(1,1) variance and t(12) shocks.
+
+    ``h_t = (1 - a - b) + a u_{t-1}^2 + b h_{t-1}`` (a = 0.2, b = 0.75, unit variance),
+    ``x_t = sqrt(h_t) e1_t``, ``y_t = sqrt(h_t) (rho e1_t + sqrt(1 - rho^2) e2_t)`` with
+    ``(e1, e2)`` a standardised bivariate t(12) (one chi-square scale): volatility
+    clustering and fat tails, correlation exactly ``rho`` at every date.
+    """
+    a, b, nu, burn = 0.2, 0.75, 12, 300
+    rng = np.random.default_rng(seed)
+    t = n + burn
+    scale = np.sqrt((nu - 2) / rng.chisquare(nu, (n_sim, t)))
+    e1 = rng.standard_normal((n_sim, t)) * scale
+    e2 = rng.standard_normal((n_sim, t)) * scale
+    h, u = np.ones(n_sim), np.zeros(n_sim)
+    sd = np.empty((n_sim, t))
+    for i in range(t):  # vectorised over simulations
+        h = (1 - a - b) + a * u**2 + b * h
+        sd[:, i] = np.sqrt(h)
+        u = sd[:, i] * e1[:, i]
+    x = (sd * e1)[:, burn:]
+    y = (sd * (rho * e1 + math.sqrt(1 - rho**2) * e2))[:, burn:]
+    cols = {f"x{i}": x[i] for i in range(n_sim)} | {f"y{i}": y[i] for i in range(n_sim)}
+    return pd.DataFrame(cols, index=pd.bdate_range("2015-01-01", periods=n, name="Date"))
+
+
+def test_bootstrap_interval_covers_under_garch_and_fisher_does_not() -> None:
+    # 200 simulated samples x 199 replications. Binomial sd of a coverage near 0.94 is 0.017.
+    n_sim, truth = 200, 0.5
+    frame = garch_pairs(n_sim, 600, truth, seed=11)
+    res = pair_correlations(frame, [(f"x{i}", f"y{i}") for i in range(n_sim)], reps=199, seed=3)
+    table = res.summary_frame()
+    boot = ((table["ci_bootstrap_lo"] < truth) & (truth < table["ci_bootstrap_hi"])).mean()
+    fisher = ((table["ci_fisher_lo"] < truth) & (truth < table["ci_fisher_hi"])).mean()
+    assert boot >= 0.90  # nominal 0.95
+    # Fisher's 1/(n-3) ignores fat tails and volatility clustering: its interval is too narrow.
+    assert fisher <= 0.88 and boot - fisher >= 0.05
+    assert table["se_ratio"].median() > 1.15
+
+
+def test_pair_correlations_table_periods_and_records() -> None:
+    df = correlated(800, 0.6, seed=20)
+    df["IREN"] = np.nan
+    df.iloc[-25:, 2] = df.iloc[-25:, 0].to_numpy() + np.random.default_rng(21).normal(0, 0.05, 25)
+    res = pair_correlations(
+        df,
+        factor_pairs(["BTC-USD"], ["^NDX", "IREN"]),
+        periods={"full": None, "last 100": 100, "early": (df.index[0], df.index[399]), "none": 5},
+        min_obs=10,
+        reps=199,
+    )
+    table = res.summary_frame()
+    assert list(table.columns) == [
+        "a", "b", "period", "start", "end", "n", "rho", "ci_fisher_lo", "ci_fisher_hi",
+        "ci_bootstrap_lo", "ci_bootstrap_hi", "se_ratio", "block", "reason",
+    ]  # fmt: skip
+    assert table["n"].dtype == np.int64 and len(table) == 8
+    full = table.iloc[0]
+    assert (full["a"], full["b"], full["period"], full["n"]) == ("BTC-USD", "^NDX", "full", 800)
+    assert full["rho"] == pytest.approx(0.6, abs=0.05)
+    assert full["ci_fisher_lo"] < 0.6 < full["ci_fisher_hi"] and full["ci_bootstrap_lo"] < 0.6
+    assert full["se_ratio"] == pytest.approx(1.0, abs=0.15)  # i.i.d. normal data: both agree
+    assert (table.loc[1, "n"], table.loc[1, "start"]) == (100, str(df.index[-100].date()))
+    assert table.loc[2, "end"] == str(df.index[399].date())
+    short = table.set_index(["b", "period"]).loc[("IREN", "none")]
+    assert short["n"] == 5 and math.isnan(short["rho"]) and "only 5 paired sessions" in short["reason"]
+    assert table.set_index(["b", "period"]).loc[("IREN", "full"), "n"] == 25
+    records = res.metrics_records()
+    assert set(records[0]) == {"a", "b", "period", "rho", "n", "ci_fisher", "ci_bootstrap"}
+    assert records[0]["ci_bootstrap"] == [full["ci_bootstrap_lo"], full["ci_bootstrap_hi"]]
+    assert records[3]["rho"] is None and records[3]["ci_fisher"] == [None, None]
+    narrow = res.conf_int(0.5)
+    assert (narrow["upper"] - narrow["lower"]).iloc[0] < full["ci_bootstrap_hi"] - full["ci_bootstrap_lo"]
+    again = pair_correlations(df, [("BTC-USD", "^NDX")], reps=199)
+    assert again.estimates["se_bootstrap"].iloc[0] == res.estimates["se_bootstrap"].iloc[0]  # seeded
+
+
+def test_pair_correlations_spearman_and_fixed_block() -> None:
+    df = correlated(600, 0.6, seed=41)
+    res = pair_correlations(df, [("BTC-USD", "^NDX")], method="spearman", reps=199, block=10.0)
+    row = res.summary_frame().iloc[0]
+    assert row["rho"] == pytest.approx(stats.spearmanr(df["BTC-USD"], df["^NDX"]).statistic, abs=1e-12)
+    assert row["block"] == 10.0 and row["se_ratio"] == pytest.approx(1.0, abs=0.2)
+    with pytest.raises(ConfigError, match=r"block must be a mean block length >= 1 session, got 0.5"):
+        pair_correlations(df, block=0.5)
+
+
+def test_holm_matches_statsmodels() -> None:
+    p = np.r_[np.random.default_rng(40).uniform(0, 0.2, 12), 0.03, 0.03, np.nan]
+    expected = multipletests(p[:-1], method="holm")[1]
+    got = _holm(pd.Series(p))
+    np.testing.assert_allclose(got[:-1], expected, rtol=0, atol=1e-15)
+    assert math.isnan(got[-1]) and np.isnan(_holm(pd.Series([np.nan]))).all()
+
+
+def test_factor_pairs() -> None:
+    assert factor_pairs(["BTC-USD", "^NDX"], ["IREN", "^NDX", "BTC-USD"]) == [
+        ("BTC-USD", "IREN"),
+        ("BTC-USD", "^NDX"),
+        ("^NDX", "IREN"),
+    ]
+
+
+# --- correlation changes -----------------------------------------------------------------
+
+
+def test_correlation_changes_detects_planted_change_with_holm() -> None:
+    prior = correlated(250, 0.2, seed=30, names=("BTC-USD", "^NDX"))
+    recent = correlated(90, 0.8, seed=31, names=("BTC-USD", "^NDX"))
+    df = pd.concat([prior, recent])
+    df.index = pd.bdate_range("2024-01-01", periods=340, name="Date")
+    rng = np.random.default_rng(32)
+    df["IREN"] = 0.5 * df["BTC-USD"] + rng.normal(0, 0.03, 340)  # same correlation throughout
+    df["ABTC"] = np.nan
+    df.iloc[-20:, 3] = rng.normal(0, 0.05, 20)  # listed 20 sessions ago
+    res = correlation_changes(df, [("BTC-USD", "^NDX"), ("BTC-USD", "IREN"), ("BTC-USD", "ABTC")], reps=199)
+    table = res.summary_frame().set_index("b")
+    changed, steady, skipped = table.loc["^NDX"], table.loc["IREN"], table.loc["ABTC"]
+    assert (changed["n_recent"], changed["n_prior"]) == (90, 250)
+    assert (changed["recent_start"], changed["prior_end"]) == (
+        str(df.index[250].date()),
+        str(df.index[249].date()),
+    )
+    assert changed["diff"] == pytest.approx(0.6, abs=0.15)
+    assert changed["p_bootstrap_adj"] < 1e-6 and changed["p_fisher_adj"] < 1e-6
+    assert changed["ci_bootstrap_lo"] < changed["diff"] < changed["ci_bootstrap_hi"]
+    assert changed["ci_fisher_lo"] > 0 and changed["ci_bootstrap_lo"] > 0
+    assert steady["p_bootstrap"] > 0.05 and steady["ci_bootstrap_lo"] < 0 < steady["ci_bootstrap_hi"]
+    assert skipped["n_recent"] == 20 and skipped["n_prior"] == 0 and math.isnan(skipped["p_fisher"])
+    assert skipped["reason"] == "too few paired sessions: 20 recent, 0 prior (need 30 in each)"
+    tested = table[table["reason"] == ""]
+    for col in ("p_fisher", "p_bootstrap"):
+        expected = multipletests(tested[col].to_numpy(), method="holm")[1]
+        np.testing.assert_allclose(tested[f"{col}_adj"].to_numpy(), expected)
+    assert math.isnan(skipped["p_bootstrap_adj"])
+
+
+def test_correlation_changes_bad_parameters() -> None:
+    df = correlated(100, 0.5, seed=33)
+    with pytest.raises(
+        ConfigError, match=r"recent \+ prior \(340\) is longer than the data \(100 sessions\)"
+    ):
+        correlation_changes(df)
+    with pytest.raises(ConfigError, match=r"recent must be >= 2 sessions, got 1"):
+        correlation_changes(df, recent=1, prior=50)
+    with pytest.raises(ConfigError, match=r"a pair needs two different tickers"):
+        correlation_changes(df, [("^NDX", "^NDX")], recent=30, prior=50)
+
+
+def test_correlation_difference_reports_bootstrap_and_zou_interval() -> None:
+    df = pd.concat([correlated(500, 0.8, seed=10), correlated(500, 0.2, seed=11)])
+    df.index = pd.bdate_range("2020-01-01", periods=1000, name="Date")
+    res = correlation_difference(
+        df, "BTC-USD", "^NDX", (df.index[0], df.index[499]), (df.index[500], df.index[-1])
+    )
+    assert res.p_bootstrap < 1e-10 and res.z_bootstrap == pytest.approx(res.z, rel=0.25)
+    lo1, hi1 = fisher_z_interval(res.rho1, res.n1)
+    lo2, hi2 = fisher_z_interval(res.rho2, res.n2)
+    zou = (
+        res.diff - math.sqrt((res.rho1 - lo1) ** 2 + (hi2 - res.rho2) ** 2),
+        res.diff + math.sqrt((hi1 - res.rho1) ** 2 + (res.rho2 - lo2) ** 2),
+    )
+    assert res.conf_int(interval="fisher") == pytest.approx(zou, abs=1e-12)
+    b_lo, b_hi = res.conf_int()
+    assert b_lo < 0.6 < b_hi
+    assert list(res.summary_frame()["ci_bootstrap_lo"]) == [b_lo]
+
+
+# --- the real snapshot -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_returns(market_data_dir: Path) -> pd.DataFrame:
+    start, end = pd.Timestamp("2021-01-01"), pd.Timestamp("2025-12-05")
+    raw = SnapshotSource(market_data_dir).load(["BTC-USD", "^NDX", "IREN"], start, end)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        cleaned = clean_panel(raw, config=CleanConfig(start=start, end=end))
+    return cleaned.returns.loc[:"2025-12-02"]
+
+
+@pytest.mark.snapshot
+def test_real_btc_ndx_bootstrap_is_wider_than_fisher(real_returns: pd.DataFrame) -> None:
+    res = pair_correlations(
+        real_returns, [("BTC-USD", "^NDX")], periods={"full": None, "last 90": 90}, reps=499
+    )
+    full, recent = res.summary_frame().itertuples(index=False)
+    assert full.n > 1200 and 0.2 < full.rho < 0.6 and recent.n == 90
+    # Volatility clustering: the bootstrap standard error of atanh(rho) exceeds Fisher's 1/sqrt(n-3).
+    assert full.se_ratio > 1.05
+    assert full.ci_bootstrap_lo < full.ci_fisher_lo < full.rho < full.ci_fisher_hi < full.ci_bootstrap_hi

@@ -12,6 +12,7 @@ from analysis.crypto_index import (
     SUPPLY_CSV,
     cap_weights,
     cd20_proxy,
+    cd20_weightings,
     equal_weight_index,
     load_supply,
     rebalance_dates,
@@ -236,3 +237,22 @@ def test_non_positive_supply_mapping_is_named() -> None:
 def test_index_rejects_bad_input(frame: pd.DataFrame, kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         cd20_proxy(frame, SUPPLY, **kwargs)  # type: ignore[arg-type]
+
+
+def test_cd20_weightings_capped_uncapped_equal() -> None:
+    days = pd.date_range("2025-01-01", "2025-07-31", freq="D", name="Date")
+    rng = np.random.default_rng(12)
+    crypto = pd.DataFrame(
+        {t: 100.0 * np.exp(np.cumsum(rng.normal(0, 0.03, len(days)))) for t in TICKERS}, index=days
+    )
+    supply = {"BTC-USD": 20e6, "ETH-USD": 1e6, "SOL-USD": 2e5, "XRP-USD": 1e5}
+    out = cd20_weightings(crypto, supply)
+    assert list(out) == ["capped", "uncapped", "equal"]
+    pd.testing.assert_series_equal(out["capped"].level, cd20_proxy(crypto, supply).level)
+    pd.testing.assert_series_equal(out["equal"].level, equal_weight_index(crypto).level)
+    # Uncapped: plain market-cap weights at each rebalance (BTC ~94% at inception).
+    first = out["uncapped"].weights.iloc[0]
+    mcap = crypto.iloc[0] * pd.Series(supply)
+    np.testing.assert_allclose(first.to_numpy(), (mcap / mcap.sum()).to_numpy(), atol=1e-12)
+    assert out["uncapped"].label != out["capped"].label
+    assert out["uncapped"].notes[0].startswith("Uncapped market-cap weights")

@@ -7,9 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+from statsmodels.stats.multitest import multipletests
 
 from analysis.errors import ConfigError, ShortSampleWarning
-from analysis.leadlag import cross_correlation, granger_causality, select_lag
+from analysis.leadlag import cross_correlation, granger_causality, granger_tests, select_lag
 
 pytestmark = pytest.mark.filterwarnings("error::analysis.errors.ShortSampleWarning")
 
@@ -29,10 +31,12 @@ def test_granger_detects_planted_lead_not_reverse(capsys: pytest.CaptureFixture[
     assert capsys.readouterr().out == ""  # statsmodels is silenced
     assert list(table.columns) == [
         "direction", "cause", "effect", "lag", "lag_selection", "F", "p", "df_num", "df_denom", "nobs",
+        "wald_F", "p_wald", "cov_type", "selected_order",
     ]  # fmt: skip
     rows = table.set_index("direction")
-    assert rows.loc["BTC-USD -> IREN", "p"] < 1e-20
-    assert rows.loc["IREN -> BTC-USD", "p"] > 0.05
+    assert rows.loc["BTC-USD -> IREN", "p"] < 1e-20 and rows.loc["BTC-USD -> IREN", "p_wald"] < 1e-20
+    assert rows.loc["IREN -> BTC-USD", "p"] > 0.05 and rows.loc["IREN -> BTC-USD", "p_wald"] > 0.05
+    assert (table["cov_type"] == "HC3").all() and (table["selected_order"] == 1).all()
     assert (table["lag"] == 1).all() and (table["lag_selection"] == "aic").all()
     assert (table["nobs"] == 999).all() and (table["df_denom"] == 999 - 3).all()
 
@@ -55,11 +59,58 @@ def test_granger_f_statistic_matches_ols() -> None:
     row = table.set_index("cause").loc["BTC-USD"]
     assert row["F"] == pytest.approx(f, rel=1e-8)
     assert row["lag_selection"] == "fixed" and row["df_num"] == 2
+    # Robust Wald: b' V^-1 b / 2 for the two BTC lags, V the HC3 covariance (statsmodels, checked by hand).
+    fit = sm.OLS(y[t], full).fit(cov_type="HC3")
+    b, v = fit.params[3:], fit.cov_params()[3:, 3:]
+    assert row["wald_F"] == pytest.approx(float(b @ np.linalg.solve(v, b)) / 2, rel=1e-8)
 
 
-@pytest.mark.parametrize("lead", [2, 3])
-def test_select_lag_finds_planted_lag(lead: int) -> None:
-    assert select_lag(lead_returns(2000, lead=lead, seed=lead), "BTC-USD", "IREN", maxlag=5) == lead
+@pytest.mark.parametrize(("lead", "ic"), [(2, "aic"), (3, "bic"), (2, "hqic")])
+def test_select_lag_finds_planted_lag(lead: int, ic: str) -> None:
+    df = lead_returns(2000, lead=lead, seed=lead)
+    assert select_lag(df, "BTC-USD", "IREN", maxlags=5, ic=ic) == lead  # type: ignore[arg-type]
+    assert select_lag(df, "BTC-USD", "IREN", maxlag=5) == select_lag(df, "BTC-USD", "IREN")  # older name
+
+
+def test_robust_wald_keeps_size_where_the_f_test_does_not() -> None:
+    # No lead in the mean, but y's variance rises with x_{t-1}^2 (fat-tailed x): the classic F
+    # test's homoskedastic covariance rejects far too often; the HC3 Wald test does not.
+    n_sim, n = 100, 400
+    rejected_f = rejected_wald = 0
+    for seed in range(n_sim):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_t(5, n + 1)
+        y = rng.standard_normal(n) * np.sqrt(0.1 + x[:-1] ** 2)
+        df = pd.DataFrame({"BTC-USD": x[1:], "IREN": y}, index=pd.bdate_range("2021-01-04", periods=n))
+        row = granger_causality(df, "BTC-USD", "IREN", lag=1).iloc[0]
+        rejected_f += row["p"] < 0.05
+        rejected_wald += row["p_wald"] < 0.05
+    assert rejected_f / n_sim > 0.2  # nominal 0.05
+    assert rejected_wald / n_sim <= 0.1  # nominal 0.05; P(> 10 of 100 | 0.05) = 0.01
+
+
+def test_granger_tests_family_with_holm_and_skipped_pair() -> None:
+    df = lead_returns(600, seed=5)
+    df["HUT"] = np.random.default_rng(6).standard_normal(600)
+    df["ABTC"] = np.nan
+    df.iloc[-8:, 3] = np.random.default_rng(7).standard_normal(8)
+    res = granger_tests(df, [("BTC-USD", "IREN"), ("BTC-USD", "HUT"), ("BTC-USD", "ABTC")], ic="bic")
+    table = res.summary_frame()
+    assert list(table["direction"]) == [
+        "BTC-USD -> IREN", "IREN -> BTC-USD", "BTC-USD -> HUT", "HUT -> BTC-USD", "BTC-USD -> ABTC",
+        "ABTC -> BTC-USD",
+    ]  # fmt: skip
+    assert list(table["pair"][:2]) == ["BTC-USD/IREN"] * 2 and (table["lag_selection"][:4] == "bic").all()
+    tested = table[table["reason"] == ""]
+    assert len(tested) == 4
+    for col in ("p", "p_wald"):
+        np.testing.assert_allclose(tested[f"{col}_adj"], multipletests(tested[col], method="holm")[1])
+    assert tested["p_wald_adj"].iloc[0] < 1e-10 and (tested["p_wald_adj"].iloc[1:] > 0.05).all()
+    skipped = table.iloc[4]
+    assert "maxlags (5) is too large for 8 paired sessions" in skipped["reason"] and pd.isna(skipped["p"])
+    assert str(table["lag"].dtype) == "Int64" and (res.ic, res.maxlags, res.cov_type) == ("bic", 5, "HC3")
+    hac = granger_tests(df, [("BTC-USD", "IREN")], cov_type="HAC", hac_maxlags=3).summary_frame()
+    assert (hac["cov_type"] == "HAC(3)").all() and hac["p_wald"].iloc[0] < 1e-10
 
 
 @pytest.mark.parametrize(("lead", "beta"), [(1, 0.5), (2, 0.5), (3, -0.5)])
@@ -81,6 +132,8 @@ def test_cross_correlation_bands_hand_computed() -> None:
     ccf = cross_correlation(df, "BTC-USD", "IREN", max_lag=2)
     assert ccf.loc[0, "n"] == 399 and ccf.loc[2, "n"] == 397
     assert ccf.loc[0, "band"] == pytest.approx(1.959964 / math.sqrt(399), abs=1e-6)
+    wide = cross_correlation(df, "BTC-USD", "IREN", max_lag=2, alpha=0.01)
+    assert wide.loc[0, "band"] == pytest.approx(2.575829 / math.sqrt(399), abs=1e-6)
     assert ccf.loc[2, "lower"] == -ccf.loc[2, "upper"]
     shifted = pd.concat([df["BTC-USD"], df["IREN"].shift(-2)], axis=1).dropna()
     assert ccf.loc[2, "corr"] == pytest.approx(np.corrcoef(shifted.T.to_numpy())[0, 1], abs=1e-12)
@@ -95,10 +148,12 @@ def test_granger_short_sample_warns() -> None:
     ("kwargs", "match"),
     [
         ({"lag": 0}, r"lag must be >= 1 sessions, got 0"),
-        ({"maxlag": 0}, r"maxlag must be >= 1 sessions, got 0"),
+        ({"maxlags": 0}, r"maxlags must be >= 1 sessions, got 0"),
+        ({"maxlag": 0}, r"maxlags must be >= 1 sessions, got 0"),
         ({"lag": 20}, r"lag \(20\) is too large for 40 paired sessions of BTC-USD/IREN"),
-        ({"maxlag": 20}, r"maxlag \(20\) is too large for 40 paired sessions"),
-        ({"ic": "r2"}, r"ic must be one of \['aic', 'bic', 'hqic', 'fpe'\], got 'r2'"),
+        ({"maxlags": 20}, r"maxlags \(20\) is too large for 40 paired sessions"),
+        ({"ic": "fpe"}, r"ic must be one of \['aic', 'bic', 'hqic'\], got 'fpe'"),
+        ({"cov_type": "OLS"}, r"cov_type must be one of \['HC0', 'HC1', 'HC2', 'HC3', 'HAC'\]"),
     ],
 )
 def test_granger_bad_parameters(kwargs: dict[str, object], match: str) -> None:

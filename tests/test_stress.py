@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.stats.multitest import multipletests
 
-from analysis.errors import ConfigError, ShortSampleWarning
+from analysis.clean import CleanConfig, clean_panel
+from analysis.errors import ConfigError, DataQualityWarning, ShortSampleWarning
 from analysis.returns import log_returns
+from analysis.snapshot import SnapshotSource
 from analysis.stress import (
     StressSpec,
     drawdown_mask,
     forbes_rigobon,
     stress_correlation,
     stress_correlation_table,
+    stress_correlations,
+    stress_days_by_year,
     stress_delta,
     stress_mask,
     tail_coexceedance,
@@ -31,17 +38,27 @@ def sessions(n: int, start: str = "2025-01-06") -> pd.DatetimeIndex:
     return pd.bdate_range(start, periods=n, name="Date")
 
 
-def regime_returns(n: int = 6000, seed: int = 0, vol_ratio: float = 3.0, beta: float = 0.5) -> pd.DataFrame:
-    """Source ``^NDX`` with a variance regime; ``IREN`` loads on it with a constant beta.
+def regime_returns(
+    n: int = 6000,
+    seed: int = 0,
+    vol_ratio: float = 3.0,
+    beta: float = 0.5,
+    beta_stress: float | None = None,
+    block: int = 100,
+) -> pd.DataFrame:
+    """Conditioning ``^NDX`` with a variance regime; ``IREN`` loads on it.
 
-    Every third block of 100 sessions is a stress block with source volatility
-    ``vol_ratio`` times the calm volatility; the idiosyncratic noise is unchanged.
-    Calm correlation = beta / sqrt(beta^2 + 1); delta = vol_ratio^2 - 1.
+    Every third block of ``block`` sessions is a stress block with ``^NDX``
+    volatility ``vol_ratio`` times the calm volatility; the idiosyncratic noise is
+    unchanged. With a constant beta (``beta_stress=None``) the calm correlation is
+    beta / sqrt(beta^2 + 1) and delta = vol_ratio^2 - 1: pure heteroskedasticity.
+    ``beta_stress`` > beta plants contagion (a stronger link in stress).
     """
     rng = np.random.default_rng(seed)
-    stress = (np.arange(n) // 100) % 3 == 0
+    stress = (np.arange(n) // block) % 3 == 0
     x = rng.standard_normal(n) * np.where(stress, vol_ratio, 1.0)
-    y = beta * x + rng.standard_normal(n)
+    b = np.where(stress, beta if beta_stress is None else beta_stress, beta)
+    y = b * x + rng.standard_normal(n)
     z = rng.standard_normal(n)
     return pd.DataFrame(
         {"^NDX": 0.01 * x, "IREN": 0.02 * y, "BTC-USD": 0.03 * z, "stress": stress}, index=sessions(n)
@@ -78,23 +95,122 @@ def test_stress_correlation_on_planted_heteroskedasticity() -> None:
     df = regime_returns()
     mask = df["stress"].astype("boolean")
     calm_truth = 0.5 / math.sqrt(1.25)  # 0.447
-    res = stress_correlation(df, "^NDX", "IREN", mask)
+    res = stress_correlation(df, "^NDX", "IREN", mask, reps=199)
+    assert res.conditioning == "^NDX"  # the pair's own first series
     assert (res.n_stress, res.n_calm) == (2000, 4000)
     assert res.delta == pytest.approx(8.0, rel=0.1)  # vol ratio 3 -> variance ratio 9
     assert res.rho_calm == pytest.approx(calm_truth, abs=0.03)
     assert res.rho_stress == pytest.approx(1.5 / math.sqrt(3.25), abs=0.03)  # 0.832: inflated
-    assert res.rho_stress > res.rho_calm + 0.3 and res.p < 1e-10
-    assert res.rho_stress_adjusted == pytest.approx(calm_truth, abs=0.05)  # FR undoes the inflation
-    assert res.p_adjusted > 0.05
-    assert stress_delta(df, mask) == pytest.approx(res.delta)
+    assert res.rho_stress > res.rho_calm + 0.3 and res.p_raw < 1e-10 and res.p_raw_bootstrap < 1e-10
+    assert res.rho_star == pytest.approx(calm_truth, abs=0.05)  # FR undoes the inflation
+    assert res.p > 0.05 and res.p_bootstrap > 0.05
+    assert (res.rho_stress_adjusted, res.p_adjusted, res.x) == (res.rho_star, res.p, "^NDX")  # older names
+    lo, hi = res.conf_int()
+    assert lo < calm_truth < hi
+    assert stress_delta(df, mask, conditioning="^NDX") == pytest.approx(res.delta)
+    assert stress_delta(df, mask, source="^NDX") == pytest.approx(res.delta)
+
+
+def test_forbes_rigobon_bootstrap_keeps_size_under_pure_variance_increase() -> None:
+    # 80 samples with a constant loading and 9x the variance in stress: no contagion.
+    rejections = 0
+    for seed in range(80):
+        df = regime_returns(600, seed=seed, block=50)
+        res = stress_correlation(df, "^NDX", "IREN", df["stress"].astype("boolean"), reps=99, seed=seed)
+        rejections += res.p_bootstrap < 0.05
+    assert rejections / 80 <= 0.125  # nominal 0.05; P(> 10 of 80 | 0.05) = 0.003
+
+
+def test_forbes_rigobon_detects_planted_contagion() -> None:
+    # The loading doubles in stress (0.5 -> 1.0): correlation beyond what the variance explains.
+    df = regime_returns(1500, seed=42, beta_stress=1.0, block=50)
+    res = stress_correlation(df, "^NDX", "IREN", df["stress"].astype("boolean"), reps=199)
+    truth_star = forbes_rigobon(3.0 / math.sqrt(10.0), 8.0)  # rho_stress = 1*3 / sqrt(9 + 1)
+    assert res.rho_star == pytest.approx(truth_star, abs=0.05)
+    assert res.rho_star > res.rho_calm + 0.15
+    assert res.p < 1e-4 and res.p_bootstrap < 1e-4
+
+
+def test_each_pair_uses_its_own_conditioning_series() -> None:
+    # BTC's variance doubles in ^NDX-defined stress, ^NDX's rises ninefold; IREN loads on BTC.
+    df = regime_returns(3000, seed=7).drop(columns="IREN")
+    rng = np.random.default_rng(8)
+    stress = df.pop("stress")
+    btc = rng.standard_normal(3000) * np.where(stress, math.sqrt(2.0), 1.0)
+    df["BTC-USD"] = 0.03 * btc
+    df["IREN"] = 0.03 * (0.8 * btc + rng.standard_normal(3000))
+    mask = stress.astype("boolean")
+    res = stress_correlations(df, mask, [("^NDX", "BTC-USD"), ("BTC-USD", "IREN")], reps=99)
+    table = res.summary_frame().set_index(["a", "b", "sample"])
+    own = table.loc[("BTC-USD", "IREN", "all")]
+    assert own["conditioning"] == "BTC-USD"
+    assert own["delta"] == pytest.approx(stress_delta(df, mask, conditioning="BTC-USD"), abs=1e-12)
+    assert own["delta"] == pytest.approx(1.0, abs=0.2) and own["p_bootstrap"] > 0.05
+    ndx = table.loc[("^NDX", "BTC-USD", "all")]
+    assert ndx["conditioning"] == "^NDX" and ndx["delta"] == pytest.approx(8.0, rel=0.15)
+    wrong = stress_correlations(df, mask, [("BTC-USD", "IREN")], conditioning="^NDX", reps=99)
+    assert wrong.summary_frame()["rho_star"].iloc[0] < own["rho_star"] - 0.1  # ^NDX's delta over-corrects
+    records = res.metrics_records()
+    assert [set(r) for r in records] == [
+        {"a", "b", "conditioning", "delta", "rho_stress", "rho_calm", "rho_star", "p", "p_bootstrap"}
+    ] * 2
+    assert records[1]["conditioning"] == "BTC-USD" and records[1]["delta"] == own["delta"]
+
+
+def test_stress_correlations_leave_out_year_days_by_year_and_holm() -> None:
+    idx = pd.bdate_range("2021-01-01", "2023-12-29", name="Date")
+    rng = np.random.default_rng(9)
+    stress = pd.Series(idx.month.isin([3, 4]) | (idx.year == 2022), index=idx)
+    x = rng.standard_normal(len(idx)) * np.where(stress, 2.0, 1.0)
+    df = pd.DataFrame(
+        {
+            "^NDX": 0.01 * x,
+            "IREN": 0.01 * (0.5 * x + rng.standard_normal(len(idx))),
+            "MARA": rng.normal(0, 0.02, len(idx)),
+        },
+        index=idx,
+    )
+    mask = stress.astype("boolean")
+    mask.iloc[:5] = pd.NA
+    res = stress_correlations(df, mask, reps=99)
+    by_year = res.days_by_year
+    assert list(by_year.index) == [2021, 2022, 2023]
+    assert by_year.loc[2022, "calm"] == 0 and by_year.loc[2021, "undefined"] == 5
+    assert by_year.loc[2021, "stress"] == int(stress.loc["2021"].iloc[5:].sum())
+    assert by_year["stress_share"].loc[2022] == 1.0
+    table = res.summary_frame()
+    assert list(table["sample"]) == ["all", "all", "excluding 2022", "excluding 2022"]
+    assert list(table["a"]) == ["^NDX"] * 4 and list(table["b"]) == ["IREN", "MARA"] * 2
+    out = table[table["sample"] == "excluding 2022"].iloc[0]
+    expected_stress = int(stress[idx.year != 2022].iloc[5:].sum()) if idx[4].year != 2022 else 0
+    assert out["n_stress"] == expected_stress
+    assert table.loc[0, "n_stress"] == expected_stress + int(stress.loc["2022"].sum())
+    for sample in ("all", "excluding 2022"):
+        part = table[table["sample"] == sample]
+        np.testing.assert_allclose(
+            part["p_bootstrap_adj"], multipletests(part["p_bootstrap"], method="holm")[1]
+        )
+    assert res.regime == "mask passed by the caller"
+    ci = res.conf_int(0.05)
+    assert (ci["lower"] < table["rho_star"]).all() and (table["rho_star"] < ci["upper"]).all()
 
 
 def test_stress_correlation_table_default_pairs() -> None:
     df = regime_returns().drop(columns="stress")
     mask = pd.Series((np.arange(len(df)) // 100) % 3 == 0, index=df.index)
-    table = stress_correlation_table(df, mask)
+    table = stress_correlation_table(df, mask, reps=49)
     assert list(table["y"]) == ["IREN", "BTC-USD"] and (table["x"] == "^NDX").all()
-    assert {"rho_stress", "rho_calm", "delta", "rho_stress_adjusted", "p", "p_adjusted"} <= set(table.columns)
+    assert (table["conditioning"] == "^NDX").all()
+    assert {
+        "rho_stress",
+        "rho_calm",
+        "delta",
+        "rho_stress_adjusted",
+        "p",
+        "p_adjusted",
+        "p_bootstrap",
+    } <= set(table.columns)
+    assert table["p_adjusted"].equals(table["p"])
     unrelated = table.set_index("y").loc["BTC-USD"]
     assert abs(unrelated["rho_stress"]) < 0.06 and abs(unrelated["rho_calm"]) < 0.06
 
@@ -105,8 +221,9 @@ def test_stress_correlation_too_few_stress_days() -> None:
     with pytest.raises(ConfigError, match=r"stress period has 3 sessions with \^NDX, IREN and \^NDX"):
         stress_correlation(df, "^NDX", "IREN", mask)
     with pytest.warns(ShortSampleWarning, match="fewer than 30 sessions in a regime"):
-        table = stress_correlation_table(df, mask)
-    assert table["p"].isna().all()
+        table = stress_correlation_table(df, mask, reps=49)
+    assert table["p"].isna().all() and table["p_bootstrap"].isna().all()
+    assert (table["reason"] == "only 3 stress and 297 calm sessions (need 4)").all()
 
 
 # --- stress masks ------------------------------------------------------------------------
@@ -132,7 +249,7 @@ def test_stress_mask_drawdown_from_returns_equals_price_rule() -> None:
 
 def test_volatility_mask_finds_planted_block() -> None:
     df = regime_returns(600, seed=2)  # one third of sessions in 3x-volatility blocks
-    mask = volatility_mask(df["^NDX"], window=10, quantile=0.65)
+    mask = volatility_mask(df["^NDX"], window=10, quantile=0.65, history="full")
     assert int(mask.isna().sum()) == 9
     windows = np.lib.stride_tricks.sliding_window_view(df["stress"].to_numpy(), 10)
     all_stress = np.r_[np.zeros(9, dtype=bool), windows.all(axis=1)]
@@ -144,12 +261,42 @@ def test_volatility_mask_finds_planted_block() -> None:
     assert mask.iloc[9:].tolist() == (rolling > rolling.quantile(0.65)).iloc[9:].tolist()
 
 
-def test_expanding_volatility_mask_has_no_look_ahead() -> None:
+def test_expanding_volatility_mask_is_past_only() -> None:
     df = regime_returns(600, seed=3)
-    full = volatility_mask(df["^NDX"], window=10, history="expanding")
-    head = volatility_mask(df["^NDX"].iloc[:300], window=10, history="expanding")
-    assert head.equals(full.iloc[:300])
-    assert int(full.isna().sum()) == 9 + 9  # window to fill, then window volatilities
+    full = volatility_mask(df["^NDX"], window=10, quantile=0.6, min_history=50)
+    head = volatility_mask(df["^NDX"].iloc[:300], window=10, quantile=0.6, min_history=50)
+    assert head.equals(full.iloc[:300])  # no look-ahead: a prefix gives the same labels
+    assert int(full.isna().sum()) == 9 + 50  # window to fill, then 50 earlier volatilities
+    vol = df["^NDX"].rolling(10).std()
+    t = 400  # threshold from the volatilities strictly before day t
+    assert bool(full.iloc[t]) == bool(vol.iloc[t] > vol.iloc[9:t].quantile(0.6))
+    flagged = full.to_numpy(dtype=bool, na_value=False)
+    in_stress = df["stress"].to_numpy()
+    assert flagged[300:400].mean() > 0.9  # the second stress block, once history exists
+    assert flagged[~in_stress].mean() < 0.1
+
+
+def test_default_stress_spec_is_past_only_volatility() -> None:
+    spec = StressSpec("volatility")
+    assert (spec.history, spec.window, spec.min_history) == ("expanding", 21, 252)
+    assert spec.label == "^NDX 21d vol > past-only q0.80, after 252 sessions"
+    frame = pd.DataFrame({"^NDX": np.random.default_rng(1).normal(0, 0.01, 400)}, index=sessions(400))
+    mask = stress_mask(frame, spec)
+    assert int(mask.isna().sum()) == 20 + 252
+    assert StressSpec.from_params({"kind": "volatility", "source": "BTC-USD"}).conditioning == "BTC-USD"
+    with pytest.raises(ConfigError, match=r"needs 21 \+ 252 sessions of \^NDX"):
+        stress_mask(frame.iloc[:200], spec)
+
+
+def test_stress_days_by_year_counts() -> None:
+    idx = pd.DatetimeIndex(["2022-12-30", "2023-01-03", "2023-01-04", "2023-01-05"], name="Date")
+    mask = pd.Series([True, False, pd.NA, True], index=idx, dtype="boolean")
+    table = stress_days_by_year(mask)
+    assert table.to_dict("index") == {
+        2022: {"stress": 1, "calm": 0, "undefined": 0, "stress_share": 1.0},
+        2023: {"stress": 1, "calm": 1, "undefined": 1, "stress_share": 0.5},
+    }
+    assert table["stress"].dtype == np.int64
 
 
 def test_window_mask_and_spec() -> None:
@@ -191,35 +338,74 @@ def test_tail_coexceedance_perfect_dependence() -> None:
     rng = np.random.default_rng(4)
     x = rng.standard_normal(2000)
     df = pd.DataFrame({"BTC-USD": x, "MARA": 2 * x, "anti": -x}, index=sessions(2000))
-    res = tail_coexceedance(df, "BTC-USD", "MARA")
+    res = tail_coexceedance(df, "BTC-USD", "MARA", reps=99)
     assert res.n_both == res.n_x == res.n_y == 100
     assert res.share == pytest.approx(0.05) and res.conditional == 1.0
     assert res.expected_share == pytest.approx(0.05**2)
     assert res.ratio == pytest.approx(20.0) and res.pvalue < 1e-50
-    opposite = tail_coexceedance(df, "BTC-USD", "anti")
+    lo, hi = res.conf_int()  # every replication: (nearly) all tail days joint; ties move n_x a little
+    assert 19.0 < lo <= hi <= 20.0 + 1e-9
+    opposite = tail_coexceedance(df, "BTC-USD", "anti", reps=99)
     assert opposite.n_both == 0 and opposite.pvalue == 1.0
 
 
 def test_tail_coexceedance_independence() -> None:
     rng = np.random.default_rng(5)
-    df = pd.DataFrame(rng.standard_normal((20000, 2)), columns=["BTC-USD", "^NDX"], index=sessions(20000))
-    res = tail_coexceedance(df, "BTC-USD", "^NDX")
-    assert res.expected_count == pytest.approx(0.05**2 * 20000)  # q^2 n = 50
-    assert res.share == pytest.approx(0.0025, abs=0.0011)  # ~3 binomial sd
+    df = pd.DataFrame(rng.standard_normal((6000, 2)), columns=["BTC-USD", "^NDX"], index=sessions(6000))
+    res = tail_coexceedance(df, "BTC-USD", "^NDX", reps=199)
+    assert res.expected_count == pytest.approx(0.05**2 * 6000)  # q^2 n = 15
+    assert res.share == pytest.approx(0.0025, abs=0.002)  # ~3 binomial sd
     assert res.pvalue > 0.01
-    upper = tail_coexceedance(df, "BTC-USD", "^NDX", q=0.1, tail="upper")
-    assert upper.n_x == 2000 and upper.share == pytest.approx(0.01, abs=0.002)
+    lo, hi = res.conf_int()
+    assert lo < 1.0 < hi and res.ratio_se == pytest.approx(math.sqrt(1 / 15), rel=0.35)  # ~Poisson(15)
+    upper = tail_coexceedance(df, "BTC-USD", "^NDX", quantile=0.1, tail="upper", reps=49)
+    assert upper.n_x == 600 and upper.share == pytest.approx(0.01, abs=0.004)
 
 
 def test_tail_coexceedance_table_and_errors() -> None:
     df = pd.DataFrame(
         np.random.default_rng(6).standard_normal((100, 3)), columns=list("ABC"), index=sessions(100)
     )
-    table = tail_coexceedance_table(df, q=0.1)
+    table = tail_coexceedance_table(df, q=0.1, reps=49)  # q: older name of quantile
     assert list(zip(table["x"], table["y"], strict=True)) == [("A", "B"), ("A", "C"), ("B", "C")]
-    with pytest.raises(ConfigError, match=r"q \(0.005\) is too small for 100 paired sessions of A/B"):
-        tail_coexceedance(df, "A", "B", q=0.005)
-    with pytest.raises(ConfigError, match=r"q must be strictly between 0 and 0.5 \(e.g. 0.05\), got 0.6"):
-        tail_coexceedance(df, "A", "B", q=0.6)
+    assert (table["quantile"] == 0.1).all() and {"ratio_lo", "ratio_hi", "ratio_se", "block"} <= set(table)
+    with pytest.raises(ConfigError, match=r"quantile \(0.005\) is too small for 100 paired sessions of A/B"):
+        tail_coexceedance(df, "A", "B", quantile=0.005)
+    with pytest.raises(
+        ConfigError, match=r"quantile must be strictly between 0 and 0.5 \(e.g. 0.05\), got 0.6"
+    ):
+        tail_coexceedance(df, "A", "B", quantile=0.6)
     with pytest.warns(ShortSampleWarning, match="only 20 paired sessions"):
-        tail_coexceedance(df.iloc[:20], "A", "B", q=0.1)
+        tail_coexceedance(df.iloc[:20], "A", "B", quantile=0.1, reps=49)
+
+
+# --- the real snapshot -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_returns(market_data_dir: Path) -> pd.DataFrame:
+    start, end = pd.Timestamp("2021-01-01"), pd.Timestamp("2025-12-05")
+    raw = SnapshotSource(market_data_dir).load(["BTC-USD", "^NDX", "IREN"], start, end)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        cleaned = clean_panel(raw, config=CleanConfig(start=start, end=end))
+    return cleaned.returns.loc[:"2025-12-02"]
+
+
+@pytest.mark.snapshot
+def test_real_stress_is_past_only_and_btc_pairs_use_btc(real_returns: pd.DataFrame) -> None:
+    spec = StressSpec("volatility")
+    res = stress_correlations(real_returns, spec, [("^NDX", "BTC-USD"), ("BTC-USD", "IREN")], reps=199)
+    by_year = res.days_by_year
+    assert by_year.loc[2021, "stress"] + by_year.loc[2021, "calm"] == 0  # the first year is history only
+    assert by_year.loc[2022, "stress"] > 0 and by_year.loc[2023:, "stress"].sum() > 0
+    table = res.summary_frame().set_index(["a", "b", "sample"])
+    btc_iren = table.loc[("BTC-USD", "IREN", "all")]
+    mask = stress_mask(real_returns, spec)
+    pair = real_returns[["BTC-USD", "IREN"]].notna().all(axis=1)
+    on_pair = mask.where(pair, pd.NA)
+    assert btc_iren["conditioning"] == "BTC-USD"
+    assert btc_iren["delta"] == pytest.approx(stress_delta(real_returns, on_pair, conditioning="BTC-USD"))
+    assert btc_iren["delta"] != pytest.approx(stress_delta(real_returns, on_pair, conditioning="^NDX"))
+    out = table.loc[("^NDX", "BTC-USD", "excluding 2022")]
+    assert out["n_stress"] == by_year.drop(index=2022)["stress"].sum()

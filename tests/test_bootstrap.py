@@ -1,0 +1,109 @@
+"""Tests for analysis.bootstrap: block length, resampling, vectorised correlations, intervals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from analysis.bootstrap import (
+    MIN_EXPECTED_BLOCKS,
+    correlation_influence,
+    normal_interval,
+    normal_pvalue,
+    optimal_block,
+    percentile_interval,
+    resample_indices,
+    rowwise_correlation,
+    standard_error,
+)
+from analysis.errors import ConfigError
+
+
+def ar1(n: int, phi: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal(n)
+    out = np.empty(n)
+    out[0] = e[0]
+    for t in range(1, n):
+        out[t] = phi * out[t - 1] + e[t]
+    return out
+
+
+def test_optimal_block_grows_with_persistence_and_is_capped() -> None:
+    white = optimal_block(np.random.default_rng(0).standard_normal(2000))
+    persistent = optimal_block(ar1(2000, 0.9, seed=1))
+    assert white < 3.0 < persistent  # i.i.d. needs (almost) no blocks; AR(0.9) needs long ones
+    assert optimal_block(ar1(100, 0.99, seed=2)) <= 100 / MIN_EXPECTED_BLOCKS
+    assert optimal_block(np.ones(50)) == 1.0  # constant series: nothing to preserve
+    both = optimal_block(np.column_stack([np.random.default_rng(3).standard_normal(2000), ar1(2000, 0.9, 1)]))
+    assert both == pytest.approx(persistent)  # the largest per-series optimum
+
+
+def test_resample_indices_shape_range_seed_and_blocks() -> None:
+    idx = resample_indices(500, block=20.0, reps=50, seed=7)
+    assert idx.shape == (50, 500) and idx.dtype == np.int64
+    assert idx.min() >= 0 and idx.max() <= 499
+    np.testing.assert_array_equal(idx, resample_indices(500, block=20.0, reps=50, seed=7))
+    assert not np.array_equal(idx, resample_indices(500, block=20.0, reps=50, seed=8))
+    # Mean block length ~20: a new block starts with probability 1/20 (wrap-around continues a block).
+    steps = (np.diff(idx, axis=1) % 500) == 1
+    assert 1.0 - steps.mean() == pytest.approx(1 / 20, abs=0.01)
+    iid = resample_indices(500, block=1.0, reps=50, seed=7)
+    assert ((np.diff(iid, axis=1) % 500) == 1).mean() < 0.01
+
+
+def test_rowwise_correlation_matches_numpy_with_and_without_weights() -> None:
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((3, 40)), rng.standard_normal((3, 40))
+    y[1] = 0.7 * x[1] + y[1]
+    ref = [np.corrcoef(x[i], y[i])[0, 1] for i in range(3)]
+    np.testing.assert_allclose(rowwise_correlation(x, y), ref, atol=1e-12)
+    w = rng.random((3, 40)) < 0.5
+    ref_w = [np.corrcoef(x[i][w[i]], y[i][w[i]])[0, 1] for i in range(3)]
+    np.testing.assert_allclose(rowwise_correlation(x, y, w), ref_w, atol=1e-12)
+    few = np.zeros((1, 40), dtype=bool)
+    few[0, :2] = True
+    assert math.isnan(rowwise_correlation(x[:1], y[:1], few)[0])  # fewer than 3 selected
+
+
+def test_influence_function_variance_is_the_delta_method_variance() -> None:
+    # For bivariate normal pairs the asymptotic variance of r is (1 - rho^2)^2 / n.
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(200_000)
+    y = 0.6 * x + 0.8 * rng.standard_normal(200_000)
+    assert correlation_influence(x, y).var() == pytest.approx((1 - 0.36) ** 2, rel=0.02)
+    assert (correlation_influence(x, np.ones(200_000)) == 0).all()
+
+
+def test_intervals_and_pvalues() -> None:
+    lo, hi = normal_interval(1.0, 0.5, 0.05)
+    assert (float(lo), float(hi)) == pytest.approx((1.0 - 1.959964 * 0.5, 1.0 + 1.959964 * 0.5), abs=1e-6)
+    draws = np.r_[np.arange(1000.0), np.nan, np.inf]
+    assert percentile_interval(draws, 0.1) == pytest.approx((49.95, 949.05))
+    assert standard_error(np.array([1.0, 3.0, np.nan])) == pytest.approx(math.sqrt(2.0))
+    assert math.isnan(standard_error(np.array([1.0])))
+    assert normal_pvalue(1.0, "greater") == pytest.approx(stats.norm.sf(1.0))
+    assert normal_pvalue(1.0, "less") == pytest.approx(stats.norm.cdf(1.0))
+    assert normal_pvalue(-1.0) == pytest.approx(2 * stats.norm.sf(1.0))
+    assert math.isnan(normal_pvalue(float("nan")))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: optimal_block(np.ones(5)), r"at least 10 observations, got 5"),
+        (lambda: optimal_block(np.r_[np.ones(20), np.nan]), r"complete series"),
+        (
+            lambda: resample_indices(100, block=0.5, reps=10, seed=0),
+            r"block must be a mean block length >= 1",
+        ),
+        (lambda: resample_indices(100, block=2.0, reps=1, seed=0), r"reps must be >= 2 replications"),
+        (lambda: normal_interval(0.0, 1.0, 1.5), r"alpha must be strictly between 0 and 1"),
+    ],
+)
+def test_bad_arguments(call: object, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        call()  # type: ignore[operator]
