@@ -496,15 +496,16 @@ def rolling_betas_panel(
     x = np.ascontiguousarray(_columns(returns, fac).T)
     x_ok = ~np.isnan(x).any(axis=0)
     n_tick, n_rows = y_all.shape
-    coef = np.full((n_tick, n_params, n_rows), np.nan)
-    r2 = np.full((n_tick, n_rows), np.nan)
-    nobs = np.zeros((n_tick, n_rows), dtype=np.int64)
+    # Outputs in their final (sessions, tickers[, params]) layout: the frames wrap them uncopied.
+    coef = np.full((n_rows, n_tick, n_params), np.nan)
+    r2 = np.full((n_rows, n_tick), np.nan)
+    nobs = np.zeros((n_rows, n_tick), dtype=np.int64)
     for c0 in range(0, n_tick, TICKER_CHUNK):
         c1 = min(c0 + TICKER_CHUNK, n_tick)
         for start, stop in _blocks(n_rows, window):
             m = _window_moments(y_all[c0:c1], x, x_ok, window, start, stop)
             counts = np.rint(m.n).astype(np.int64)
-            nobs[c0:c1, start:stop] = counts
+            nobs[start:stop, c0:c1] = counts.T
             beta, singular = _solve(m)
             ok = (np.arange(start, stop) >= window - 1) & (counts >= min_nobs) & ~singular
             shifted = m.mean_y - sum(b * mx for b, mx in zip(beta, m.mean_x, strict=True))
@@ -512,21 +513,22 @@ def rolling_betas_panel(
             with np.errstate(invalid="ignore", divide="ignore"):
                 explained = sum(b * c for b, c in zip(beta, m.cxy, strict=True)) / m.cyy
             flat_y = m.cyy <= CONSTANT_RTOL * _sum_sq(m.cyy, m.n, m.mean_y + m.origin_y[:, None])
-            coef[c0:c1, 0, start:stop] = np.where(ok, shifted + origin, np.nan)
+            coef[start:stop, c0:c1, 0] = np.where(ok, shifted + origin, np.nan).T
             for j, b in enumerate(beta, start=1):
-                coef[c0:c1, j, start:stop] = np.where(ok, b, np.nan)
-            r2[c0:c1, start:stop] = np.where(ok & ~flat_y, explained, np.nan)
+                coef[start:stop, c0:c1, j] = np.where(ok, b, np.nan).T
+            r2[start:stop, c0:c1] = np.where(ok & ~flat_y, explained, np.nan).T
 
     index = returns.index
     columns = pd.MultiIndex.from_product([list(tick), [CONST, *fac]], names=["ticker", "param"])
+    names = pd.Index(list(tick), name="ticker")
     return RollingBetasPanel(
         tickers=tick,
         factors=fac,
         window=window,
         min_nobs=min_nobs,
-        params=pd.DataFrame(coef.reshape(-1, n_rows).T, index=index, columns=columns),
-        rsquared=pd.DataFrame(r2.T, index=index, columns=pd.Index(list(tick), name="ticker")),
-        nobs=pd.DataFrame(nobs.T, index=index, columns=pd.Index(list(tick), name="ticker")),
+        params=pd.DataFrame(coef.reshape(n_rows, -1), index=index, columns=columns, copy=False),
+        rsquared=pd.DataFrame(r2, index=index, columns=names, copy=False),
+        nobs=pd.DataFrame(nobs, index=index, columns=names, copy=False),
     )
 
 
@@ -591,7 +593,7 @@ def rolling_correlation_panel(
     x = np.ascontiguousarray(_columns(returns, fac).T)
     x_ok = ~np.isnan(x[0])
     n_tick, n_rows = y_all.shape
-    rho = np.full((n_tick, n_rows), np.nan)
+    rho = np.full((n_rows, n_tick), np.nan)
     for c0 in range(0, n_tick, TICKER_CHUNK):
         c1 = min(c0 + TICKER_CHUNK, n_tick)
         for start, stop in _blocks(n_rows, window):
@@ -601,5 +603,5 @@ def rolling_correlation_panel(
             flat = flat_x | (m.cyy <= CONSTANT_RTOL * _sum_sq(m.cyy, m.n, m.mean_y + m.origin_y[:, None]))
             with np.errstate(invalid="ignore", divide="ignore"):
                 r = m.cxy[0] / np.sqrt(cxx * m.cyy)
-            rho[c0:c1, start:stop] = np.where((m.n >= mp) & ~flat, np.clip(r, -1.0, 1.0), np.nan)
-    return pd.DataFrame(rho.T, index=returns.index, columns=pd.Index(list(tick), name="ticker"))
+            rho[start:stop, c0:c1] = np.where((m.n >= mp) & ~flat, np.clip(r, -1.0, 1.0), np.nan).T
+    return pd.DataFrame(rho, index=returns.index, columns=pd.Index(list(tick), name="ticker"), copy=False)
