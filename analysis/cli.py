@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis fetch|clean|report|golden``.
+"""Command line: ``python -m analysis fetch|clean|report|golden|fundamentals``.
 
 Every command parses its options into one :class:`~analysis.pipeline.StudyRequest`. Errors
 are printed as one line on stderr with a non-zero exit code: 2 bad input (parameter, ticker,
@@ -26,7 +26,7 @@ from .errors import (
     ReportBusyError,
     ReportError,
 )
-from .pipeline import StudyRequest, parse_date
+from .pipeline import StudyRequest, parse_date, parse_tickers
 from .sources import SOURCES
 
 __all__ = ["build_parser", "main"]
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser("golden", help="regenerate the nbval golden notebooks (synthetic source)")
     p.add_argument("--out", type=Path, default=None, help="output directory (default tests/golden/)")
+    _add_fundamentals_parser(sub)
     return parser
 
 
@@ -193,6 +194,56 @@ def _cmd_golden(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_fundamentals_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``fundamentals``: quarterly fundamentals -> processed/fundamentals.parquet."""
+    p = sub.add_parser(
+        "fundamentals", help="miners' quarterly fundamentals -> processed/fundamentals.parquet"
+    )
+    p.add_argument("--source", default="snapshot", help="sec, yahoo or snapshot (default snapshot)")
+    p.add_argument(
+        "--snapshot-dir",
+        type=Path,
+        default=None,
+        help="directory of quarterly.csv + sources.csv (default: $FUNDAMENTALS_DATA_DIR)",
+    )
+    p.add_argument("--tickers", nargs="+", default=None, help="tickers (default: the miners)")
+    p.add_argument("--data-dir", type=Path, default=None, help="data directory (default: the repo's data/)")
+    p.add_argument(
+        "--strict", action="store_true", help="any ticker without data is an error; no stale cache"
+    )
+    p.add_argument(
+        "--user-agent", default=None, help="SEC User-Agent 'Name e-mail' (default: $SEC_USER_AGENT)"
+    )
+    p.add_argument("--quiet", action="store_true", help="do not print data-quality warnings")
+
+
+def _cmd_fundamentals(args: argparse.Namespace) -> int:
+    from .fundamentals import load_fundamentals, write_fundamentals
+    from .universe import load_universe
+
+    tickers = list(parse_tickers(args.tickers, load_universe())) if args.tickers else None
+    panel = load_fundamentals(
+        args.source,
+        tickers,
+        snapshot_dir=args.snapshot_dir,
+        data_dir=args.data_dir,
+        strict=args.strict,
+        user_agent=args.user_agent,
+    )
+    path = write_fundamentals(panel, args.data_dir)
+    unfiled = int(panel.data["filed"].isna().sum())
+    print(f"fundamentals: source {panel.source}, {len(panel.data)} rows ({unfiled} without a filing date)")
+    per_ticker = panel.data.groupby("ticker").agg(rows=("value", "size"), last=("period_end", "max"))
+    for row in per_ticker.itertuples():
+        print(f"  {row.Index:<6} {row.rows:>4} rows  last period {row.last:%Y-%m-%d}")
+    for t, why in panel.failed.items():
+        print(f"  {t:<6} FAILED: {why}", file=sys.stderr)
+    for note in panel.notes:
+        print(f"  note: {note}")
+    print(f"  written {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     try:
@@ -204,7 +255,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         warnings.simplefilter("always", DataQualityWarning)
         warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
-    commands = {"fetch": _cmd_fetch, "clean": _cmd_clean, "report": _cmd_report, "golden": _cmd_golden}
+    commands = {
+        "fetch": _cmd_fetch,
+        "clean": _cmd_clean,
+        "report": _cmd_report,
+        "golden": _cmd_golden,
+        "fundamentals": _cmd_fundamentals,
+    }
     codes: list[tuple[type[AnalysisError], int]] = [
         (ConfigError, EXIT_BAD_INPUT),
         (DataFetchError, EXIT_FETCH),

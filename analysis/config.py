@@ -44,8 +44,8 @@ CALENDAR_DAYS_PER_YEAR = 365
 #: The study calendar: New York Stock Exchange sessions (exchange-calendars code).
 EXCHANGE_CALENDAR = "XNYS"
 
-#: Default first date of the study window.
-DEFAULT_START = "2021-01-01"
+#: Default first date of the study window (2017: the IMF's 2017-19 vs 2020-21 comparison needs it).
+DEFAULT_START = "2017-01-01"
 #: Default as-of date of the study (the article's date).
 DEFAULT_AS_OF = "2025-12-02"
 

@@ -17,6 +17,7 @@ silently read someone else's data.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -51,6 +52,12 @@ DEFAULT_LOOKAHEAD_SESSIONS = 3
 #: An as-of date may lie this many calendar days after the last data row (a long weekend).
 MAX_AS_OF_GAP_DAYS = 4
 SYNTHETIC_BANNER = "SYNTHETIC DEMO DATA - not market data"
+#: File recording why a published panel has no fundamentals.
+FUNDAMENTALS_MISSING = "fundamentals-missing.json"
+#: Providers of quarterly fundamentals (``none``: the balance-sheet notebook says so and skips).
+FUNDAMENTALS_PROVIDERS: tuple[str, ...] = ("snapshot", "sec", "yahoo", "none")
+#: Environment variable naming the curated fundamentals directory (as ``MARKET_DATA_DIR``).
+FUNDAMENTALS_ENV = "FUNDAMENTALS_DATA_DIR"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TICKER_SEPARATORS = re.compile(r"[\s,]+")
 
@@ -157,6 +164,11 @@ class StudyRequest:
         Never fall back to cached, snapshot or synthetic data; refuse stale data.
     seed
         Seed of the synthetic provider.
+    fundamentals
+        Provider of the miners' quarterly fundamentals: ``snapshot``, ``sec``, ``yahoo`` or
+        ``none``.
+    fundamentals_dir
+        The curated fundamentals directory (``snapshot``; default ``$FUNDAMENTALS_DATA_DIR``).
     """
 
     as_of: pd.Timestamp
@@ -168,6 +180,8 @@ class StudyRequest:
     data_dir: Path | None = None
     strict: bool = False
     seed: int | None = None
+    fundamentals: str = "snapshot"
+    fundamentals_dir: Path | None = None
 
     @classmethod
     def parse(
@@ -182,6 +196,8 @@ class StudyRequest:
         data_dir: object = None,
         strict: object = False,
         seed: object = None,
+        fundamentals: object = "snapshot",
+        fundamentals_dir: object = None,
         universe: Universe | None = None,
     ) -> StudyRequest:
         """Validate every parameter and derive the defaults (the only place that does).
@@ -210,6 +226,16 @@ class StudyRequest:
             raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
         snap = _directory(snapshot_dir, "snapshot_dir", must_exist=True)
         data = _directory(data_dir, "data_dir", must_exist=False)
+        if not isinstance(fundamentals, str) or fundamentals not in FUNDAMENTALS_PROVIDERS:
+            raise ConfigError(
+                f"unknown fundamentals provider {fundamentals!r}; "
+                f"choose one of {', '.join(FUNDAMENTALS_PROVIDERS)}"
+            )
+        fund_dir = _directory(
+            fundamentals_dir if fundamentals_dir is not None else os.environ.get(FUNDAMENTALS_ENV) or None,
+            "fundamentals_dir",
+            must_exist=fundamentals_dir is not None,
+        )
         uni = universe or load_universe()
         return cls(
             as_of=as_of_ts,
@@ -221,6 +247,8 @@ class StudyRequest:
             data_dir=data,
             strict=strict,
             seed=seed,
+            fundamentals=fundamentals,
+            fundamentals_dir=fund_dir,
         )
 
     @classmethod
@@ -256,6 +284,8 @@ class StudyRequest:
             "data_dir": None if self.data_dir is None else str(self.data_dir),
             "strict": self.strict,
             "seed": self.seed,
+            "fundamentals": self.fundamentals,
+            "fundamentals_dir": None if self.fundamentals_dir is None else str(self.fundamentals_dir),
         }
 
     def with_tickers(self, tickers: Sequence[str]) -> StudyRequest:
@@ -460,3 +490,78 @@ def open_panel(request: StudyRequest | Mapping[str, Any], panel_dir: str | Path 
                 "rebuild it (python -m analysis report) or pass the request it was built for"
             )
     return StudyPanel(request=req, clean=result, universe=uni)
+
+
+@dataclass(frozen=True)
+class FundamentalsData:
+    """The run's quarterly fundamentals, or why there are none (a notebook says so and skips)."""
+
+    panel: Any | None
+    error: str | None = None
+
+
+def build_fundamentals(request: StudyRequest) -> FundamentalsData:
+    """Load the fundamentals of ``request`` (never raises for a missing source: the reason is kept).
+
+    Raises
+    ------
+    AnalysisError
+        Only under ``strict``: a source that fails is then an error.
+    """
+    from .errors import AnalysisError
+    from .fundamentals import load_fundamentals
+
+    if request.fundamentals == "none":
+        return FundamentalsData(None, "no fundamentals provider requested (fundamentals='none')")
+    if request.fundamentals == "snapshot" and request.fundamentals_dir is None:
+        return FundamentalsData(
+            None, f"no fundamentals snapshot: set {FUNDAMENTALS_ENV} or pass fundamentals_dir"
+        )
+    try:
+        panel = load_fundamentals(
+            request.fundamentals,
+            snapshot_dir=request.fundamentals_dir,
+            data_dir=request.data_dir,
+            strict=request.strict,
+        )
+    except AnalysisError as exc:
+        if request.strict:
+            raise
+        return FundamentalsData(None, f"{request.fundamentals}: {exc}")
+    return FundamentalsData(panel)
+
+
+def publish_fundamentals(data: FundamentalsData, panel_dir: Path) -> None:
+    """Write the fundamentals (or the reason they are missing) beside the published panel."""
+    from . import atomic
+    from .fundamentals import write_fundamentals
+
+    target = Path(panel_dir)
+    if data.panel is not None:
+        write_fundamentals(data.panel, target)
+    else:
+        atomic.write_json(target / "processed" / FUNDAMENTALS_MISSING, {"error": data.error})
+
+
+def open_fundamentals(request: StudyRequest, panel_dir: str | Path | None = None) -> FundamentalsData:
+    """The fundamentals a notebook works on: published with the panel, or loaded here."""
+    import json
+
+    from .fundamentals import PROCESSED_META, FundamentalsPanel, read_fundamentals
+
+    if panel_dir is None:
+        return build_fundamentals(request)
+    processed = Path(panel_dir) / "processed"
+    missing = processed / FUNDAMENTALS_MISSING
+    if missing.is_file():
+        return FundamentalsData(None, str(json.loads(missing.read_text(encoding="utf-8")).get("error")))
+    data = read_fundamentals(Path(panel_dir))
+    side = json.loads((processed / PROCESSED_META).read_text(encoding="utf-8"))
+    panel = FundamentalsPanel(
+        data=data,
+        source=str(side.get("source")),
+        meta=dict(side.get("meta") or {}),
+        failed=dict(side.get("failed") or {}),
+        notes=tuple(side.get("notes") or ()),
+    )
+    return FundamentalsData(panel)

@@ -52,7 +52,7 @@ from .clean import CleanResult, write_outputs
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 from .coverage import Coverage, data_coverage
 from .errors import ConfigError, ReportBusyError, ReportError
-from .pipeline import SYNTHETIC_BANNER, StudyRequest, build_panel
+from .pipeline import SYNTHETIC_BANNER, StudyRequest, build_fundamentals, build_panel, publish_fundamentals
 from .study import to_jsonable
 from .universe import load_universe
 
@@ -94,8 +94,10 @@ REPORT_MARKER = ".analysis-report.json"
 STAGING_MARKER = ".analysis-staging"
 #: Suffix of the default output directory of a synthetic run.
 SYNTHETIC_SUFFIX = "-synthetic"
+#: nbconvert templates of the package (the offline "report" HTML template).
+TEMPLATES_DIR = Path(__file__).with_name("templates")
 #: Kernel options: no per-kernel "running over TCP without encryption" log line.
-KERNEL_ARGS = ("--IPKernelApp.log_level=ERROR",)
+KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL",)
 
 
 @dataclass(frozen=True)
@@ -260,9 +262,14 @@ def _to_html(nb_path: Path, title: str) -> Path:
             cell["outputs"] = [o for o in cell.get("outputs", []) if not _is_stderr(o)]
     nb.metadata["title"] = title
     exporter = HTMLExporter(  # type: ignore[no-untyped-call]
-        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nb)
+    body = body.replace("<head>", f"<head>\n{NO_FAVICON}", 1)
     out = nb_path.with_suffix(".html")
     atomic.write_text(out, body)
     return out
@@ -282,6 +289,8 @@ def _esc(v: Any) -> str:
     return html.escape("" if v is None else str(v))
 
 
+#: An empty icon: a page that asks for /favicon.ico logs a 404 (an error) in the browser.
+NO_FAVICON = '<link rel="icon" href="data:,">'
 INDEX_CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1150px; margin: 2em auto; padding: 0 1em; color: #222; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
@@ -379,7 +388,8 @@ def _index_html(
         else f"<p>{_esc(coverage.sentence())}</p>"
     )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Study report as of {_esc(meta["as_of"])}</title>
+<html lang="en"><head><meta charset="utf-8">{NO_FAVICON}
+<title>Study report as of {_esc(meta["as_of"])}</title>
 <style>{INDEX_CSS}</style></head><body>
 {banner}
 <h1>Crypto, tech and the AI-pivot miners &mdash; report as of {_esc(meta["as_of"])}</h1>
@@ -616,6 +626,7 @@ def _run_in(
     t_data: float,
 ) -> Path:
     write_outputs(panel, staging / "data")
+    publish_fundamentals(build_fundamentals(request), staging / "data")
     params: dict[str, Any] = {
         "request": request.to_dict(),
         "panel_dir": str(staging / "data"),

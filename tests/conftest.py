@@ -14,6 +14,18 @@ matplotlib.use("Agg")
 from analysis.universe import Instrument, Universe
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before nbval re-runs the golden notebooks, publish their panel (as ``make golden`` did).
+
+    Built once, by the controller (or the only process) and before any xdist worker starts, with
+    the same code path a report run uses; the golden notebooks read it as ``panel_dir="panel"``.
+    """
+    if getattr(config.option, "nbval", False) and not hasattr(config, "workerinput"):
+        from analysis.report import build_golden_panel
+
+        build_golden_panel()
+
+
 @pytest.fixture(scope="session")
 def market_data_dir() -> Path:
     """The real market-data snapshot (``MARKET_DATA_DIR``); required in CI, skipped elsewhere."""

@@ -54,3 +54,20 @@ def test_readme_two_commands_and_ci() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make report" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_star_import_does_not_import_yfinance() -> None:
+    import subprocess
+    import sys
+
+    code = "from analysis import *; import sys; print('yfinance' in sys.modules, len(__all__) if False else 0)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split()[0] == "False", "from analysis import * must not import yfinance"
+
+
+def test_all_lists_importable_public_names() -> None:
+    import analysis
+
+    for name in analysis.__all__:
+        assert getattr(analysis, name) is not None, name
+    assert "StudyRequest" in analysis.__all__ and "run_report" in analysis.__all__

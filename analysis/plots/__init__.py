@@ -43,6 +43,7 @@ from ._base import (
     figure_texts,
     save_figure,
     set_style,
+    ticker_color,
 )
 from .claims import claims_chart
 from .correlation import correlation_heatmap, scatter_stress
@@ -83,4 +84,5 @@ __all__ = [
     "save_figure",
     "scatter_stress",
     "set_style",
+    "ticker_color",
 ]

@@ -7,6 +7,7 @@ watermark and atomic save.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -14,6 +15,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
+import matplotlib.colors as mcolors
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -447,12 +449,39 @@ def decorate_time(
         )
 
 
+@functools.lru_cache(maxsize=1)
+def _ticker_palette() -> dict[str, str]:
+    """One fixed colour per universe ticker (universe order, 20 distinct colours, then cycled)."""
+    from ..universe import load_universe
+
+    colours = [mcolors.to_hex(c) for c in plt.get_cmap("tab20").colors]  # type: ignore[attr-defined]
+    return {t: colours[i % len(colours)] for i, t in enumerate(load_universe().tickers)}
+
+
+def ticker_color(ticker: object, fallback_index: int = 0) -> str:
+    """The colour of a ticker, the same in every figure of the study.
+
+    A label such as ``"IREN vs BTC-USD"`` takes the colour of its first ticker; anything that is
+    not a universe ticker gets the ``fallback_index``-th colour of the house palette.
+    """
+    palette = _ticker_palette()
+    text = series_label(ticker)
+    head = text.split(" ")[0]
+    if text in palette:
+        return palette[text]
+    if head in palette:
+        return palette[head]
+    cycle = sns.color_palette("colorblind")
+    return mcolors.to_hex(cycle[fallback_index % len(cycle)])
+
+
 def plot_lines(ax: Axes, frame: pd.DataFrame, *, scale: float = 1.0) -> None:
+    """One line per column, each ticker in its study-wide colour."""
     x = frame.index.to_numpy()
-    for col in frame.columns:
+    for i, col in enumerate(frame.columns):
         y = frame[col].to_numpy(dtype=np.float64) * scale
         if np.isfinite(y).any():
-            ax.plot(x, y, lw=1.4, label=series_label(col))
+            ax.plot(x, y, lw=1.4, label=series_label(col), color=ticker_color(col, i))
 
 
 # ----------------------------------------------------------------------------- saving

@@ -1,0 +1,580 @@
+"""AI-news days: the catalogue ``data/ai_news.csv`` and co-movement on those sessions.
+
+Does crypto move with tech "during periods of AI-related news"? The catalogue
+lists well-known AI-news days (model releases, NVIDIA results, infrastructure
+deals, the DeepSeek sell-off) with the time of day of the news; the effective
+session comes from the XNYS calendar (news after the close counts on the next
+session). :func:`ai_news_comparison` compares the correlation and the lower-tail
+co-exceedance of pairs such as BTC-^NDX on news sessions (and the following
+ones) with other sessions, by a block-permutation test; :func:`ai_news_events`
+turns the catalogue into an events frame for :func:`analysis.events.event_study`,
+flagging same-session confounds with ``data/events.csv``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from . import config
+from ._typing import DateLike, Pair
+from ._validation import as_timestamp, check_choice, check_index, check_int, check_open_unit, require_columns
+from .calendar import next_session
+from .errors import ConfigError
+from .events import load_events
+from .universe import validate_ticker
+
+__all__ = [
+    "AI_NEWS_CSV",
+    "CHECKED_VALUES",
+    "DEFAULT_BLOCK",
+    "DEFAULT_EVENT_TICKERS",
+    "DEFAULT_N_PERMUTATIONS",
+    "DEFAULT_PAIRS",
+    "DEFAULT_QUANTILE",
+    "DEFAULT_WINDOW",
+    "KINDS",
+    "MIN_BLOCKS",
+    "MIN_GROUP_OBS",
+    "NEWS_COLUMNS",
+    "TIMINGS",
+    "AINewsComparison",
+    "ai_news_comparison",
+    "ai_news_events",
+    "effective_session",
+    "load_ai_news",
+    "news_indicator",
+]
+
+#: The catalogue shipped with the package.
+AI_NEWS_CSV: Path = config.DATA_DIR / "ai_news.csv"
+#: Columns of the catalogue, in order.
+NEWS_COLUMNS: tuple[str, ...] = ("news_id", "date", "timing", "label", "kind", "source", "checked", "notes")
+#: When the news reached the market, relative to the US session of ``date``.
+TIMINGS: tuple[str, ...] = ("before_open", "during", "after_close")
+#: Kinds of AI news.
+KINDS: tuple[str, ...] = ("model_release", "earnings", "infrastructure", "deal", "market_shock")
+#: ``checked``: whether date and timing were confirmed against a source during cataloguing.
+CHECKED_VALUES: tuple[str, ...] = ("yes", "no")
+#: News session and the next one (relative sessions, inclusive).
+DEFAULT_WINDOW: tuple[int, int] = (0, 1)
+#: Lower-tail level of the co-exceedance (each series' worst 5% of sessions).
+DEFAULT_QUANTILE = 0.05
+#: Block length of the permutation test, in sessions (about one month).
+DEFAULT_BLOCK = 20
+#: Number of block permutations.
+DEFAULT_N_PERMUTATIONS = 2000
+#: BTC and the AI-pivot miners against the Nasdaq-100.
+DEFAULT_PAIRS: tuple[Pair, ...] = (
+    ("BTC-USD", "^NDX"),
+    ("IREN", "^NDX"),
+    ("WULF", "^NDX"),
+    ("HUT", "^NDX"),
+    ("ABTC", "^NDX"),
+)
+#: Tickers whose event responses are studied (BTC is a factor of the two-factor model).
+DEFAULT_EVENT_TICKERS: tuple[str, ...] = ("IREN", "WULF", "HUT", "ABTC")
+#: Fewest news and other sessions for a statistic.
+MIN_GROUP_OBS = 4
+#: Fewest blocks in a pair's sample for a permutation p-value.
+MIN_BLOCKS = 5
+
+Alternative = Literal["greater", "less", "two-sided"]
+_ALTERNATIVES: tuple[str, ...] = ("greater", "less", "two-sided")
+_STATISTICS: tuple[str, ...] = ("correlation", "coexceedance")
+_LIST_SEPARATOR = ", "
+_DATE_FORMAT = "%Y-%m-%d"
+
+
+# ----------------------------------------------------------------------------- catalogue
+
+
+def effective_session(date: DateLike, timing: str) -> pd.Timestamp:
+    """First XNYS session whose close reflects news released at ``date`` / ``timing``.
+
+    ``before_open`` and ``during``: the session on or after ``date``;
+    ``after_close``: the first session strictly after ``date``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown ``timing`` or a date that cannot be parsed.
+    """
+    check_choice(timing, "timing", TIMINGS)
+    day = as_timestamp(date, "date").normalize()
+    if timing == "after_close":
+        return next_session(day + pd.Timedelta(days=1))
+    return next_session(day)
+
+
+def load_ai_news(path: Path | str = AI_NEWS_CSV) -> pd.DataFrame:
+    """Load and validate the AI-news catalogue.
+
+    Parameters
+    ----------
+    path
+        CSV with columns :data:`NEWS_COLUMNS`: ``news_id`` (unique, no spaces),
+        ``date`` (``YYYY-MM-DD``, US Eastern), ``timing`` (one of
+        :data:`TIMINGS`), ``label``, ``kind`` (one of :data:`KINDS`),
+        ``source`` (who reported it), ``checked`` (``yes``/``no``) and
+        ``notes`` (may be empty).
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per news item in file order: the catalogue columns (``date`` a
+        ``Timestamp``, ``checked`` a bool) plus ``session``, the effective
+        session (:func:`effective_session`).
+
+    Raises
+    ------
+    ConfigError
+        Missing or unreadable file, missing column, empty field, duplicate
+        ``news_id``, bad date or unknown ``timing``/``kind``/``checked``; the
+        message names the file, the line and the column.
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"AI-news file not found: {path}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ConfigError(f"AI-news file {path} is empty; expected header {','.join(NEWS_COLUMNS)}") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"AI-news file {path} is not a valid CSV file: {exc}") from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in NEWS_COLUMNS if c not in raw.columns]
+    if missing:
+        raise ConfigError(
+            f"AI-news file {path}: missing column(s) {', '.join(repr(c) for c in missing)}; "
+            f"expected columns: {', '.join(NEWS_COLUMNS)}"
+        )
+    choices = {"timing": TIMINGS, "kind": KINDS, "checked": CHECKED_VALUES}
+    records: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(raw.loc[:, list(NEWS_COLUMNS)].itertuples(index=False, name=None)):
+        line = i + 2  # line 1 is the header
+        values = {c: str(v).strip() for c, v in zip(NEWS_COLUMNS, row, strict=True)}
+        nid = values["news_id"]
+
+        def fail(column: str, problem: str, *, _line: int = line, _nid: str = nid) -> ConfigError:
+            who = f" (news_id {_nid!r})" if _nid else ""
+            return ConfigError(f"AI-news file {path}, line {_line}{who}, column {column!r}: {problem}")
+
+        for column in NEWS_COLUMNS[:-1]:
+            if not values[column]:
+                raise fail(column, "is empty; fill it in")
+        if any(ch.isspace() for ch in nid):
+            raise fail("news_id", f"{nid!r} contains whitespace; use e.g. 'ai-deepseek-2025-01'")
+        if nid in seen:
+            raise fail("news_id", f"{nid!r} duplicates line {seen[nid]}; news ids must be unique")
+        seen[nid] = line
+        for column, allowed in choices.items():
+            if values[column] not in allowed:
+                raise fail(column, f"{values[column]!r} is not one of {', '.join(allowed)}")
+        try:
+            when = pd.Timestamp(pd.to_datetime(values["date"], format=_DATE_FORMAT))
+        except (ValueError, TypeError):
+            raise fail("date", f"cannot parse {values['date']!r} as a date; use YYYY-MM-DD") from None
+        records.append(
+            {
+                **values,
+                "date": when,
+                "checked": values["checked"] == "yes",
+                "session": effective_session(when, values["timing"]),
+            }
+        )
+    if not records:
+        raise ConfigError(f"AI-news file {path} has a header but no news")
+    out = pd.DataFrame.from_records(records, columns=[*NEWS_COLUMNS, "session"])
+    out["date"] = pd.to_datetime(out["date"])
+    out["session"] = pd.to_datetime(out["session"])
+    return out
+
+
+def _news_sessions(news: pd.DataFrame) -> pd.DatetimeIndex:
+    if not isinstance(news, pd.DataFrame) or "session" not in news.columns:
+        raise ConfigError("news must be the frame returned by load_ai_news (with a 'session' column)")
+    return pd.DatetimeIndex(pd.to_datetime(news["session"])).normalize()
+
+
+def _check_window(window: tuple[int, int]) -> tuple[int, int]:
+    try:
+        lo, hi = (int(w) for w in window)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"window must be a pair of integers (first, last), got {window!r}") from exc
+    if lo > hi:
+        raise ConfigError(f"window {window!r} is reversed: pass (first, last) with first <= last")
+    return lo, hi
+
+
+def news_indicator(
+    index: pd.DatetimeIndex, news: pd.DataFrame, window: tuple[int, int] = DEFAULT_WINDOW
+) -> pd.Series:
+    """Boolean flag of the sessions of ``index`` in any news item's window.
+
+    Parameters
+    ----------
+    index
+        Sorted session dates (e.g. ``returns.index``).
+    news
+        Catalogue from :func:`load_ai_news`.
+    window
+        Inclusive rows relative to the effective session, default ``(0, 1)``:
+        the news session and the next row of ``index``.
+
+    Returns
+    -------
+    pd.Series
+        ``bool`` named ``"ai_news"`` on ``index``. News whose session is not in
+        ``index`` (outside the data) is ignored; windows are cut at the ends.
+    """
+    lo, hi = _check_window(window)
+    idx = pd.DatetimeIndex(index)
+    pos = idx.get_indexer(_news_sessions(news))
+    flag = np.zeros(len(idx), dtype=bool)
+    for p in pos[pos >= 0]:
+        flag[max(p + lo, 0) : max(min(p + hi + 1, len(idx)), 0)] = True
+    return pd.Series(flag, index=idx, name="ai_news")
+
+
+# ----------------------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True)
+class AINewsComparison:
+    """Co-movement on AI-news sessions versus other sessions.
+
+    Attributes
+    ----------
+    table
+        One row per (pair, statistic); see :meth:`summary_frame`.
+    indicator
+        News flag on the returns index (``window`` applied).
+    window, quantile, block, n_permutations, alternative, seed
+        Settings used.
+    """
+
+    table: pd.DataFrame
+    indicator: pd.Series
+    window: tuple[int, int]
+    quantile: float
+    block: int
+    n_permutations: int
+    alternative: str
+    seed: int | None
+
+    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """The comparison table plus ``reject`` (Holm-adjusted p < ``alpha``).
+
+        Columns: ``a, b, statistic`` (``correlation``: Pearson; ``coexceedance``:
+        share of sessions with both in their lower ``quantile`` tail),
+        ``n, n_news, n_other, news, other, difference`` (news minus other),
+        ``p_value`` (block-permutation), ``p_holm`` (Holm over every row),
+        ``reject``, ``n_permutations, block, reason`` (why a row is NaN).
+        """
+        level = check_open_unit(alpha, "alpha", example="0.05")
+        out = self.table.copy()
+        p_holm = out["p_holm"].to_numpy(dtype=np.float64)
+        reject = pd.array(p_holm < level, dtype="boolean")
+        reject[np.isnan(p_holm)] = pd.NA
+        out["reject"] = reject
+        return out
+
+
+def _block_permutations(n: int, block: int, n_perm: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_perm, n) row indices: blocks of ``block`` rows in random order, random block grid offset."""
+    out = np.empty((n_perm, n), dtype=np.int64)
+    base = np.arange(n)
+    for k in range(n_perm):
+        offset = int(rng.integers(block))
+        rolled = np.roll(base, -offset)
+        blocks = [rolled[i : i + block] for i in range(0, n, block)]
+        order = rng.permutation(len(blocks))
+        out[k] = np.roll(np.concatenate([blocks[j] for j in order]), offset)
+    return out
+
+
+def _group_corr(d: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson correlation on rows with ``d`` true and false; ``d`` has shape (P, n)."""
+
+    def corr(w: np.ndarray) -> np.ndarray:
+        n = w.sum(axis=1)
+        sx, sy = w @ x, w @ y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cxy = w @ (x * y) - sx * sy / n
+            cxx = w @ (x * x) - sx * sx / n
+            cyy = w @ (y * y) - sy * sy / n
+            out: np.ndarray = cxy / np.sqrt(cxx * cyy)
+        return out
+
+    w = d.astype(np.float64)
+    return corr(w), corr(1.0 - w)
+
+
+def _group_share(d: np.ndarray, joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    w = d.astype(np.float64)
+    n1 = w.sum(axis=1)
+    hits = w @ joint
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return hits / n1, (joint.sum() - hits) / (d.shape[1] - n1)
+
+
+def _pvalue(observed: float, null: np.ndarray, alternative: str) -> float:
+    null = null[np.isfinite(null)]
+    if not math.isfinite(observed) or null.size == 0:
+        return float("nan")
+    if alternative == "greater":
+        hits = np.sum(null >= observed)
+    elif alternative == "less":
+        hits = np.sum(null <= observed)
+    else:
+        hits = np.sum(np.abs(null) >= abs(observed))
+    return float((1 + hits) / (1 + null.size))
+
+
+def ai_news_comparison(
+    returns: pd.DataFrame,
+    news: pd.DataFrame,
+    pairs: Sequence[Pair] = DEFAULT_PAIRS,
+    *,
+    window: tuple[int, int] = DEFAULT_WINDOW,
+    quantile: float = DEFAULT_QUANTILE,
+    n_permutations: int = DEFAULT_N_PERMUTATIONS,
+    block: int = DEFAULT_BLOCK,
+    alternative: Alternative = "greater",
+    seed: int | None = 0,
+) -> AINewsComparison:
+    """Correlation and tail co-exceedance of pairs on AI-news sessions versus other sessions.
+
+    Parameters
+    ----------
+    returns
+        Wide daily log returns on a sorted ``DatetimeIndex`` of sessions.
+    news
+        Catalogue from :func:`load_ai_news`.
+    pairs
+        ``(a, b)`` tickers, default BTC and the miners against ``^NDX``.
+    window
+        News rows relative to each effective session, default ``(0, 1)``.
+    quantile
+        Lower-tail level in (0, 0.5) of the co-exceedance.
+    n_permutations
+        Block permutations of the news indicator (>= 99).
+    block
+        Block length in sessions (>= 1; 1 is an ordinary permutation).
+    alternative
+        ``"greater"`` (default: stronger co-movement on news sessions),
+        ``"less"`` or ``"two-sided"``.
+    seed
+        Seed of ``np.random.default_rng`` (``None``: fresh entropy).
+
+    Returns
+    -------
+    AINewsComparison
+
+    Raises
+    ------
+    ConfigError
+        Unknown ticker, bad window, quantile, block or permutation count.
+
+    Notes
+    -----
+    Per pair, rows where both tickers are present; ``D_t`` flags news rows.
+    Statistics: ``corr(a, b | D) - corr(a, b | not D)`` and ``share(J | D) -
+    share(J | not D)`` with ``J_t = [a_t <= Q_a(quantile)] [b_t <= Q_b(quantile)]``
+    (empirical quantiles on the pair's sample). The null distribution moves
+    the *indicator*, not the returns: the rows are cut into blocks of
+    ``block`` sessions (random grid offset) that are put in random order,
+    which keeps the returns' volatility clustering and cross-correlation
+    untouched and keeps the news days' own clustering (window pairs, news
+    bursts) within blocks; an iid permutation would scatter the clustered
+    news days and understate how much a correlation on few, adjacent days
+    varies. ``p = (1 + #{null >= observed}) / (1 + n_permutations)``; Holm
+    over all rows. A statistic is NaN (with ``reason``) with fewer than
+    :data:`MIN_GROUP_OBS` news or other rows; the p-value also with fewer
+    than :data:`MIN_BLOCKS` blocks. With few news days the co-exceedance
+    count is small and discrete (about ``quantile^2`` per session), so its
+    test is conservative.
+    """
+    check_index(returns, "returns")
+    lo, hi = _check_window(window)
+    q = check_open_unit(quantile, "quantile", upper=0.5, example="0.05")
+    n_perm = check_int(n_permutations, "n_permutations", minimum=99, unit="permutations")
+    blk = check_int(block, "block", minimum=1)
+    check_choice(alternative, "alternative", _ALTERNATIVES)
+    pair_list = [(str(a), str(b)) for a, b in pairs]
+    if not pair_list:
+        raise ConfigError("pairs is empty: pass at least one (a, b) pair, e.g. ('BTC-USD', '^NDX')")
+    for a, b in pair_list:
+        require_columns(returns, [a, b])
+        if a == b:
+            raise ConfigError(f"pair ({a!r}, {b!r}) repeats a ticker: pass two different tickers")
+    flag = news_indicator(pd.DatetimeIndex(returns.index), news, (lo, hi))
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, Any]] = []
+    for a, b in pair_list:
+        pair = returns[[a, b]].astype(np.float64).dropna()
+        x, y = pair[a].to_numpy(), pair[b].to_numpy()
+        d = flag.reindex(pair.index).to_numpy(dtype=bool)
+        n, n_news = len(pair), int(d.sum())
+        too_few = min(n_news, n - n_news) < MIN_GROUP_OBS
+        reason = ""
+        if too_few:
+            reason = f"{n_news} news and {n - n_news} other sessions; need >= {MIN_GROUP_OBS} of each"
+        elif n // blk < MIN_BLOCKS:
+            reason = f"{n} sessions make {n // blk} blocks of {blk}; need >= {MIN_BLOCKS} for a p-value"
+        joint = np.zeros(n)
+        if n:
+            thresholds = np.quantile(pair.to_numpy(), q, axis=0)
+            joint = ((x <= thresholds[0]) & (y <= thresholds[1])).astype(np.float64)
+        observed = {
+            "correlation": _group_corr(d[None, :], x, y),
+            "coexceedance": _group_share(d[None, :], joint),
+        }
+        null: dict[str, np.ndarray] = {}
+        if not reason:
+            perm = d[_block_permutations(n, blk, n_perm, rng)]
+            c1, c0 = _group_corr(perm, x, y)
+            s1, s0 = _group_share(perm, joint)
+            null = {"correlation": c1 - c0, "coexceedance": s1 - s0}
+        for stat in _STATISTICS:
+            news_v, other_v = float(observed[stat][0][0]), float(observed[stat][1][0])
+            if too_few:
+                news_v = other_v = float("nan")
+            diff = news_v - other_v
+            rows.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "statistic": stat,
+                    "n": int(n),
+                    "n_news": n_news,
+                    "n_other": int(n - n_news),
+                    "news": news_v,
+                    "other": other_v,
+                    "difference": diff,
+                    "p_value": _pvalue(diff, null[stat], alternative) if stat in null else float("nan"),
+                    "n_permutations": n_perm,
+                    "block": blk,
+                    "reason": reason,
+                }
+            )
+    table = pd.DataFrame(rows)
+    p = table["p_value"].to_numpy(dtype=np.float64)
+    holm = np.full(len(p), np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        holm[ok] = multipletests(p[ok], method="holm")[1]
+    table.insert(list(table.columns).index("p_value") + 1, "p_holm", holm)
+    return AINewsComparison(
+        table=table,
+        indicator=flag,
+        window=(lo, hi),
+        quantile=q,
+        block=blk,
+        n_permutations=n_perm,
+        alternative=alternative,
+        seed=seed,
+    )
+
+
+# ----------------------------------------------------------------------------- events
+
+
+def ai_news_events(
+    news: pd.DataFrame,
+    confounds: pd.DataFrame | None = None,
+    *,
+    tickers: Sequence[str] = DEFAULT_EVENT_TICKERS,
+) -> pd.DataFrame:
+    """The catalogue as an events frame for :func:`analysis.events.event_study`.
+
+    Parameters
+    ----------
+    news
+        Catalogue from :func:`load_ai_news`.
+    confounds
+        Events to check for same-session overlap, as returned by
+        :func:`analysis.events.load_events`; default ``load_events()`` (the
+        study's ``data/events.csv``).
+    tickers
+        Tickers whose responses are studied on every news day, default the
+        miners. BTC cannot be a ticker of the two-factor model
+        ``factors=("^NDX", "BTC-USD")``; study it with ``factors=("^NDX",)``.
+
+    Returns
+    -------
+    pd.DataFrame
+        The columns of :func:`analysis.events.load_events` (``event_id`` =
+        ``news_id``, ``date`` = the effective session, ``tickers`` a tuple,
+        ``label``, ``source``, ``notes`` with a confound sentence appended) plus
+        ``news_date``, ``timing``, ``kind``, ``checked``, ``confounds``
+        (comma-separated ids of events on the same session),
+        ``confounded_tickers`` (tuple: tickers of this frame that those events
+        also name) and ``confounded`` (bool).
+
+    Raises
+    ------
+    ConfigError
+        A malformed ticker or an empty ticker list.
+
+    Notes
+    -----
+    Same session: a confounding event's date rolls to the session on or after
+    it (as in ``event_study``); it overlaps when that equals the news item's
+    effective session. Only day 0 is compared (overlapping event windows are
+    handled by ``event_study``'s ``overlaps`` and ``exclude_overlaps``).
+    """
+    sessions = _news_sessions(news)
+    missing = [c for c in NEWS_COLUMNS if c not in news.columns]
+    if missing:
+        raise ConfigError(f"news is missing column(s) {', '.join(missing)}: pass the frame of load_ai_news()")
+    studied = tuple(dict.fromkeys(validate_ticker(t) for t in tickers))
+    if not studied:
+        raise ConfigError("tickers is empty: pass at least one ticker, e.g. ('IREN',)")
+    others = load_events() if confounds is None else confounds
+    require_columns(others, ["event_id", "date", "tickers"], "confounds")
+    other_sessions = [next_session(pd.Timestamp(d)) for d in pd.to_datetime(others["date"])]
+    other_tickers = [set(t.split()) if isinstance(t, str) else {str(v) for v in t} for t in others["tickers"]]
+    records: list[dict[str, Any]] = []
+    for i, session in enumerate(sessions):
+        hits = [j for j, s in enumerate(other_sessions) if s == session]
+        ids = [str(others["event_id"].iloc[j]) for j in hits]
+        shared = tuple(t for t in studied if any(t in other_tickers[j] for j in hits))
+        notes = str(news["notes"].iloc[i])
+        if ids:
+            has_label = "label" in others.columns
+            labels = "; ".join(
+                f"{ids[k]} ({others['label'].iloc[j]})" if has_label else ids[k] for k, j in enumerate(hits)
+            )
+            who = f" affecting {' '.join(shared)}" if shared else ""
+            notes = f"{notes} Confound: same session as {labels}{who}.".strip()
+        records.append(
+            {
+                "event_id": str(news["news_id"].iloc[i]),
+                "date": session,
+                "tickers": studied,
+                "label": str(news["label"].iloc[i]),
+                "source": str(news["source"].iloc[i]),
+                "notes": notes,
+                "news_date": pd.Timestamp(news["date"].iloc[i]),
+                "timing": str(news["timing"].iloc[i]),
+                "kind": str(news["kind"].iloc[i]),
+                "checked": bool(news["checked"].iloc[i]),
+                "confounds": _LIST_SEPARATOR.join(ids),
+                "confounded_tickers": shared,
+                "confounded": bool(ids),
+            }
+        )
+    out = pd.DataFrame.from_records(records)
+    out["date"] = pd.to_datetime(out["date"])
+    out["news_date"] = pd.to_datetime(out["news_date"])
+    return out
