@@ -342,9 +342,7 @@ def bench_suite() -> list[Row]:
     )
     seconds = time.perf_counter() - t0
     tail = proc.stdout.strip().splitlines()[-1:] or ["(no output)"]
-    print(
-        f"test suite (make test's pytest command): {seconds:.1f} s, exit {proc.returncode}: {tail[0]}"
-    )
+    print(f"test suite (make test's pytest command): {seconds:.1f} s, exit {proc.returncode}: {tail[0]}")
     return [
         Row(
             "make test wall time", f"{seconds:.0f} s", f"<= {TARGET_SUITE_S:.0f} s", seconds <= TARGET_SUITE_S
