@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -284,6 +287,32 @@ def test_betas_bad_input(kwargs: dict[str, object], error: type[Exception], matc
         args["returns"] = df
     with pytest.raises(error, match=match):
         rolling_betas_panel(**args)  # type: ignore[arg-type]
+
+
+@pytest.mark.snapshot
+def test_real_snapshot_equals_rolling_ols(market_data_dir: Path) -> None:
+    # The real panel: late listings (ABTC, CORZ), holes, crypto compounded into sessions.
+    from analysis.clean import CleanConfig, clean_panel
+    from analysis.errors import DataQualityWarning
+    from analysis.sources import load_raw
+
+    tickers = ["IREN", "WULF", "HUT", "ABTC", "CORZ", "NVDA"]
+    factors = ["BTC-USD", "^NDX"]
+    start, end = pd.Timestamp("2021-01-01"), pd.Timestamp("2025-12-02")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        raw = load_raw("snapshot", [*tickers, *factors], start, end, snapshot_dir=market_data_dir)
+        rets = clean_panel(raw, config=CleanConfig(start=start, end=end)).returns
+    res = rolling_betas_panel(rets, tickers, factors, exposure.DEFAULT_ROLLING_WINDOW)
+    for t in tickers:
+        want = exposure.rolling_betas(rets, t, factors)
+        pd.testing.assert_frame_equal(res[t], want, rtol=0, atol=EQ_TOL)
+    estimated = res.param("BTC-USD").notna().sum()
+    assert estimated["ABTC"] == 0  # listed 2025-09-03: fewer sessions than one window
+    assert (estimated.drop("ABTC") > 200).all()  # WULF 279, HUT 401 (listing history)
+    corr = rolling_correlation_panel(rets, tickers, "BTC-USD", WINDOW)
+    want_corr = rets.loc[:, tickers].rolling(WINDOW).corr(rets["BTC-USD"]).clip(-1.0, 1.0)
+    pd.testing.assert_frame_equal(corr, want_corr, rtol=0, atol=1e-10, check_names=False)
 
 
 # ----------------------------------------------------------------------------- correlation
