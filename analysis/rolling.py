@@ -475,8 +475,9 @@ def rolling_betas_panel(
     ``RollingOLS(y, add_constant(F), window, min_nobs=min_nobs, missing="drop")``: no
     estimate before the first full window (row ``window - 1``) nor where fewer than
     ``min_nobs`` complete rows remain. Where a factor is constant in the window or the
-    factors are collinear (:data:`CONSTANT_RTOL`, :data:`COLLINEAR_TOL`) the window is NaN; statsmodels is NaN
-    there only if the singularity is exact and otherwise returns rounding noise.
+    factors are collinear (:data:`CONSTANT_RTOL`, :data:`COLLINEAR_TOL`) the window is NaN;
+    statsmodels is NaN there only if the singularity is exact and otherwise returns rounding
+    noise.
     The slopes solve the centred normal equations ``Cxx b = Cxy`` (the (k+1)-equation system
     with the intercept eliminated), batched over windows; ``a = mean(y) - b'mean(f)``;
     ``R^2 = b'Cxy / Cyy`` (NaN where the ticker is constant in the window).
@@ -585,7 +586,11 @@ def rolling_correlation_panel(
     tick, fac = _check_inputs(returns, tickers, (factor,))
     window = check_int(window, "window", minimum=MIN_CORRELATION_WINDOW)
     check_window_length(window, len(returns))
-    mp = window if min_periods is None else check_int(min_periods, "min_periods", minimum=3)
+    mp = (
+        window
+        if min_periods is None
+        else check_int(min_periods, "min_periods", minimum=MIN_CORRELATION_WINDOW, unit="observations")
+    )
     if mp > window:
         raise ConfigError(f"min_periods ({mp}) must be <= window ({window})")
 
