@@ -56,7 +56,16 @@ __all__ = [
 #: The catalogue shipped with the package.
 AI_NEWS_CSV: Path = config.DATA_DIR / "ai_news.csv"
 #: Columns of the catalogue, in order.
-NEWS_COLUMNS: tuple[str, ...] = ("news_id", "date", "timing", "label", "kind", "source", "checked", "notes")
+NEWS_COLUMNS: tuple[str, ...] = (
+    "news_id",
+    "date",
+    "timing",
+    "label",
+    "kind",
+    "reference",
+    "checked",
+    "notes",
+)
 #: When the news reached the market, relative to the US session of ``date``.
 TIMINGS: tuple[str, ...] = ("before_open", "during", "after_close")
 #: Kinds of AI news.
@@ -123,7 +132,7 @@ def load_ai_news(path: Path | str = AI_NEWS_CSV) -> pd.DataFrame:
         CSV with columns :data:`NEWS_COLUMNS`: ``news_id`` (unique, no spaces),
         ``date`` (``YYYY-MM-DD``, US Eastern), ``timing`` (one of
         :data:`TIMINGS`), ``label``, ``kind`` (one of :data:`KINDS`),
-        ``source`` (who reported it), ``checked`` (``yes``/``no``) and
+        ``reference`` (who reported it), ``checked`` (``yes``/``no``) and
         ``notes`` (may be empty).
 
     Returns
@@ -515,7 +524,7 @@ def ai_news_events(
     pd.DataFrame
         The columns of :func:`analysis.events.load_events` (``event_id`` =
         ``news_id``, ``date`` = the effective session, ``tickers`` a tuple,
-        ``label``, ``source``, ``notes`` with a confound sentence appended) plus
+        ``label``, ``reference``, ``notes`` with a confound sentence appended) plus
         ``news_date``, ``timing``, ``kind``, ``checked``, ``confounds``
         (comma-separated ids of events on the same session),
         ``confounded_tickers`` (tuple: tickers of this frame that those events
@@ -563,7 +572,7 @@ def ai_news_events(
                 "date": session,
                 "tickers": studied,
                 "label": str(news["label"].iloc[i]),
-                "source": str(news["source"].iloc[i]),
+                "reference": str(news["reference"].iloc[i]),
                 "notes": notes,
                 "news_date": pd.Timestamp(news["date"].iloc[i]),
                 "timing": str(news["timing"].iloc[i]),

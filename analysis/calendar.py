@@ -2,6 +2,10 @@
 
 Wraps ``exchange_calendars`` (XNYS) so no module hand-writes holidays. Crypto
 trades every calendar day; its daily bar closes at the end of the UTC day.
+
+The "expected dates" of a ticker (:func:`trading_days`) are the XNYS sessions for
+equities and every calendar day for crypto; the cache, the fetch layer and the
+coverage checks all use this one definition to decide what a download lacks.
 """
 
 from __future__ import annotations
@@ -14,15 +18,20 @@ import pandas as pd
 
 from .config import EXCHANGE_CALENDAR
 from .errors import ConfigError
+from .universe import is_crypto_symbol
 
 __all__ = [
     "exchange_calendar",
     "is_session",
+    "last_complete_date",
     "next_session",
     "row_close_times",
     "sessions",
+    "trading_days",
     "unclosed_rows",
 ]
+
+ONE_DAY = pd.Timedelta(days=1)
 
 #: Earliest date the calendar is built from (covers ^GSPC history from 1927).
 CALENDAR_FIRST_DATE = "1900-01-01"
@@ -102,3 +111,49 @@ def unclosed_rows(index: pd.DatetimeIndex, captured_at: pd.Timestamp, *, crypto:
     close = row_close_times(index, crypto=crypto)
     mask = close.notna() & (close > ts)
     return pd.DatetimeIndex(index[mask.to_numpy()])
+
+
+def trading_days(start: pd.Timestamp | str, end: pd.Timestamp | str, *, crypto: bool) -> pd.DatetimeIndex:
+    """Dates on which a daily bar is expected, ``start``..``end`` inclusive.
+
+    Equities: XNYS sessions. Crypto: every calendar day. Empty when ``start > end``
+    (unlike :func:`sessions`, which raises: callers ask for possibly empty spans).
+    """
+    s, e = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if s > e:
+        return pd.DatetimeIndex([], name="Date")
+    if crypto:
+        return pd.date_range(s, e, freq="D", name="Date")
+    return sessions(s, e)
+
+
+def last_complete_date(ticker: str, now: pd.Timestamp) -> pd.Timestamp:
+    """Latest date whose daily bar of ``ticker`` was final at ``now``.
+
+    Parameters
+    ----------
+    ticker
+        Tickers ending in ``-USD`` are crypto (the bar closes at 24:00 UTC);
+        others follow the NYSE calendar (``session_close`` of the date).
+    now
+        Time of the fetch (naive is taken as UTC).
+
+    Raises
+    ------
+    ConfigError
+        If ``now`` lies outside the exchange calendar's bounds.
+    """
+    ts = pd.Timestamp(now)
+    ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+    if is_crypto_symbol(ticker):
+        return ts.normalize().tz_localize(None) - ONE_DAY
+    cal = exchange_calendar()
+    today = ts.tz_convert(cal.tz).normalize().tz_localize(None)
+    if not cal.first_session <= today <= cal.last_session:
+        raise ConfigError(
+            f"now={ts.isoformat()} is outside the {EXCHANGE_CALENDAR} calendar "
+            f"({cal.first_session.date()}..{cal.last_session.date()})"
+        )
+    if cal.is_session(today) and cal.session_close(today) <= ts:
+        return today
+    return today - ONE_DAY

@@ -19,19 +19,44 @@ subclasses):
 
 The jump logic is hand-written because no maintained library detects unadjusted
 splits in a price series without corporate-action data.
+
+Guarantees
+    * Non-finite prices (``inf``, ``-inf``) are excluded like non-positive ones, with
+      the ticker and the dates named in a warning and the quality report.
+    * ``prices``, ``lows`` and ``highs`` are on one (repaired) price basis; ``returns``
+      are the log differences of ``prices``.
+    * **The published panel is one unit** (:func:`write_outputs`): its files are written
+      to a new directory ``<data_dir>/processed/panel-<UTC time>-<random>/`` and then
+      ``processed/CURRENT.json`` (the directory's name and each file's SHA-256) is
+      switched atomically. Writers are serialised by a lock file in ``processed/``;
+      under it, older panels (all but the current and the previous one, which a reader
+      may still be reading) and leftovers of killed writes are removed.
+      :func:`read_processed` reads the directory ``CURRENT.json`` names and verifies
+      every checksum, so a reader never mixes two runs (never synthetic prices under a
+      Yahoo label); a missing, half-written or modified panel raises
+      :class:`~analysis.errors.DataQualityError` naming the directory and the fix.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import io
 import json
+import logging
+import re
+import secrets
+import shutil
+import sys
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from filelock import Timeout
 
 from . import __version__, atomic
 from .calendar import sessions as xnys_sessions
@@ -49,10 +74,15 @@ from .schema import RawPanel
 from .universe import Universe, load_universe
 
 __all__ = [
+    "CURRENT_NAME",
+    "PANEL_FILES",
     "CleanConfig",
     "CleanResult",
     "TickerQuality",
     "clean_panel",
+    "quality_findings_markdown",
+    "quality_sentence",
+    "quality_summary",
     "quality_table",
     "read_processed",
     "render_quality_markdown",
@@ -82,6 +112,39 @@ STALE_RUN_MIN = 2
 #: How many dates to list in the report per finding before summarising.
 MAX_LISTED_DATES = 20
 
+LOGGER = logging.getLogger(__name__)
+
+#: Pointer to the published panel inside ``processed/``.
+CURRENT_NAME = "CURRENT.json"
+#: Format version of :data:`CURRENT_NAME`.
+PANEL_FORMAT_VERSION = 1
+#: Key -> file name of the files of one published panel.
+PANEL_FILES: Final[dict[str, str]] = {
+    "prices": "prices.parquet",
+    "returns": "returns.parquet",
+    "crypto_daily": "crypto_daily.parquet",
+    "lows": "lows.parquet",
+    "highs": "highs.parquet",
+    "quality_json": "quality.json",
+    "quality_md": "quality.md",
+}
+#: Files an older version wrote loose into ``processed/`` (removed when a panel is published).
+LEGACY_FILES: Final = (
+    "prices.parquet",
+    "returns.parquet",
+    "crypto_daily.parquet",
+    "lows.parquet",
+    "quality.json",
+    "quality.md",
+)
+#: Prefix and pattern of a published panel's directory name.
+PANEL_PREFIX = "panel-"
+_PANEL_DIR = re.compile(r"^panel-\d{8}T\d{12}Z-[0-9a-f]{8}$")
+#: Seconds a writer waits for another writer of the same ``processed/`` directory.
+PANEL_LOCK_TIMEOUT_SECONDS = 60.0
+#: Times a reader re-reads the pointer when a concurrent writer removed the panel it named.
+PANEL_READ_ATTEMPTS = 10
+
 
 @dataclass(frozen=True)
 class CleanConfig:
@@ -110,6 +173,7 @@ class TickerQuality:
     duplicates: list[str] = field(default_factory=list)
     nan_closes: int = 0
     nonpositive_rejected: list[str] = field(default_factory=list)
+    nonfinite_rejected: list[str] = field(default_factory=list)
     prelisting_dropped: int = 0
     prelisting_range: list[str] | None = None
     prelisting_reason: str = ""
@@ -139,6 +203,11 @@ class TickerQuality:
             )
         if self.duplicates:
             out.append(f"{len(self.duplicates)} duplicated dates (kept last): {_short(self.duplicates)}")
+        if self.nonfinite_rejected:
+            out.append(
+                f"rejected {len(self.nonfinite_rejected)} non-finite prices (inf/-inf): "
+                f"{_short(self.nonfinite_rejected)}"
+            )
         if self.nonpositive_rejected:
             out.append(
                 f"rejected {len(self.nonpositive_rejected)} non-positive prices: "
@@ -183,6 +252,25 @@ class TickerQuality:
             out.append(f"{self.flat_ohlc_rows} rows with Open=High=Low=Close (close-only history)")
         if self.coverage_note:
             out.append(self.coverage_note)
+        out.extend(self._source_issues())
+        return out
+
+    def _source_issues(self) -> list[str]:
+        """What the source reported: stale data, a re-adjusted history, a failed download or cache write."""
+        meta = self.source_meta
+        out: list[str] = []
+        if meta.get("stale"):
+            out.append(f"stale: {meta['stale']}")
+        revised = meta.get("history_revised")
+        if isinstance(revised, dict):
+            out.append(
+                f"the source re-adjusted its history (first differing close {revised.get('first_date')}): "
+                f"{revised.get('action', 'whole history refetched')}"
+            )
+        if meta.get("download_error"):
+            out.append(f"cached rows used: {meta['download_error']}")
+        if meta.get("cache_error"):
+            out.append(f"not cached: {meta['cache_error']}")
         return out
 
 
@@ -190,8 +278,9 @@ class TickerQuality:
 class CleanResult:
     """Cleaned panel: session-aligned prices and log returns, raw crypto, quality.
 
-    ``lows`` holds intraday lows on the same sessions, on the same (repaired) price basis
-    as ``prices``; tickers whose source has no Low column are absent.
+    ``lows`` and ``highs`` hold intraday lows and highs on the same sessions, on the same
+    (repaired) price basis as ``prices``; tickers whose source has no Low (High) column
+    are absent.
     """
 
     prices: pd.DataFrame
@@ -200,6 +289,7 @@ class CleanResult:
     quality: dict[str, TickerQuality]
     summary: dict[str, Any]
     lows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    highs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def synthetic(self) -> bool:
@@ -225,7 +315,13 @@ def _d(ts: pd.Timestamp) -> str:
 
 
 def _warn(category: type[Warning], message: str) -> None:
-    warnings.warn(message, category, stacklevel=3)
+    """Warn, attributed to the first caller outside this module (e.g. ``clean_panel``'s caller)."""
+    level = 2
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 # --------------------------------------------------------------------------- per-ticker basics
@@ -234,7 +330,7 @@ def _warn(category: type[Warning], message: str) -> None:
 def _basic_series(
     ticker: str, raw: pd.DataFrame, q: TickerQuality, universe: Universe, meta: dict[str, Any]
 ) -> pd.Series:
-    """Steps 1-4: close column, duplicates, NaN, non-positive, pre-listing, calendar, partial rows."""
+    """Steps 1-4: close column, duplicates, NaN, non-finite, non-positive, pre-listing, calendar, partial."""
     q.rows_raw = len(raw)
     col = "Adj Close" if "Adj Close" in raw.columns and raw["Adj Close"].notna().any() else "Close"
     if col not in raw.columns:
@@ -256,6 +352,15 @@ def _basic_series(
     close = df[col].astype(float)
     q.nan_closes = int(close.isna().sum())
     close = close.dropna()
+    nonfinite = ~np.isfinite(close.to_numpy())
+    if nonfinite.any():
+        q.nonfinite_rejected = [_d(x) for x in close.index[nonfinite]]
+        close = close.loc[~nonfinite]
+        _warn(
+            DataQualityWarning,
+            f"{ticker}: rejected {int(nonfinite.sum())} non-finite prices (inf/-inf): "
+            f"{_short(q.nonfinite_rejected)}",
+        )
     bad = close <= 0
     if bad.any():
         q.nonpositive_rejected = [_d(x) for x in close.index[bad]]
@@ -476,20 +581,200 @@ def _market_move(series: dict[str, pd.Series], equity: list[str]) -> pd.Series:
     return med
 
 
-def _low_series(frame: pd.DataFrame, column_used: str) -> pd.Series | None:
-    """Intraday lows on the close column's basis (scaled by Adj Close / Close), or None."""
-    if "Low" not in frame.columns or frame["Low"].isna().all():
+def _intraday_series(frame: pd.DataFrame, column: str, column_used: str) -> pd.Series | None:
+    """Intraday ``Low`` or ``High`` on the close column's basis (scaled by Adj Close / Close), or None.
+
+    Non-finite and non-positive values are missing.
+    """
+    if column not in frame.columns or frame[column].isna().all():
         return None
     f = frame.loc[~frame.index.duplicated(keep="last")]
-    low = f["Low"].astype(float)
+    values = f[column].astype(float)
     if column_used == "Adj Close" and "Close" in f.columns:
-        low = low * (f["Adj Close"] / f["Close"])
-    return low.where(low > 0)
+        values = values * (f["Adj Close"] / f["Close"])
+    return values.where(np.isfinite(values) & (values > 0))
+
+
+def _low_series(frame: pd.DataFrame, column_used: str) -> pd.Series | None:
+    """Intraday lows on the close column's basis, or None (see :func:`_intraday_series`)."""
+    return _intraday_series(frame, "Low", column_used)
 
 
 def _stale_days(close: pd.Series) -> int:
     same = close.diff() == 0
     return int(same.sum())
+
+
+# --------------------------------------------------------------------------- clean_panel steps
+
+
+@dataclass
+class _Repaired:
+    """Per-ticker series after steps 1-5 (before alignment)."""
+
+    cleaned: dict[str, pd.Series]
+    lows: dict[str, pd.Series]
+    highs: dict[str, pd.Series]
+
+
+def _check_window(cfg: CleanConfig) -> None:
+    if cfg.start is not None and cfg.end is not None and cfg.start > cfg.end:
+        raise ConfigError(f"start {cfg.start.date()} is after end {cfg.end.date()}")
+
+
+def _basics(
+    raw: RawPanel, cfg: CleanConfig, uni: Universe
+) -> tuple[dict[str, TickerQuality], dict[str, pd.Series]]:
+    """Steps 1-4 for every ticker, inside the configured window."""
+    quality: dict[str, TickerQuality] = {}
+    basic: dict[str, pd.Series] = {}
+    for ticker, frame in raw.frames.items():
+        q = TickerQuality(
+            ticker=ticker,
+            name=uni.name(ticker),
+            kind="crypto" if uni.is_crypto(ticker) else "equity",
+            source_meta=dict(raw.meta.get(ticker, {})),
+        )
+        if ticker not in uni.instruments:
+            q.coverage_note = "not in the study universe (classified by ticker suffix)"
+        s = frame if cfg.start is None else frame.loc[frame.index >= cfg.start]
+        s = s if cfg.end is None else s.loc[s.index <= cfg.end]
+        basic[ticker] = _basic_series(ticker, s, q, uni, raw.meta.get(ticker, {}))
+        quality[ticker] = q
+    return quality, basic
+
+
+def _repair_all(
+    raw: RawPanel,
+    basic: dict[str, pd.Series],
+    quality: dict[str, TickerQuality],
+    cfg: CleanConfig,
+    uni: Universe,
+) -> _Repaired:
+    """Step 5 for every ticker, and the intraday lows/highs carried to the repaired basis."""
+    equity = [t for t in basic if not uni.is_crypto(t) and len(basic[t])]
+    out = _Repaired(cleaned={}, lows={}, highs={})
+    for ticker, close in basic.items():
+        q = quality[ticker]
+        if len(close) < 2:
+            out.cleaned[ticker] = close
+            continue
+        # Crypto has no session-based peer move; equities use the median of the other equities.
+        market_t = (
+            pd.Series(dtype=float)
+            if uni.is_crypto(ticker)
+            else _market_move(basic, [t for t in equity if t != ticker])
+        )
+        cleaned = _repair_jumps(ticker, close, market_t, q, cfg)
+        out.cleaned[ticker] = cleaned
+        factor = cleaned / close.reindex(cleaned.index)
+        for column, store in (("Low", out.lows), ("High", out.highs)):
+            series = _intraday_series(raw.frames[ticker], column, q.column_used)
+            if series is not None:
+                store[ticker] = (series.reindex(cleaned.index) * factor).dropna()
+        q.stale_days = _stale_days(cleaned) if not uni.is_crypto(ticker) else 0
+    return out
+
+
+def _panel_span(
+    cleaned: dict[str, pd.Series], cfg: CleanConfig
+) -> tuple[pd.Timestamp, pd.Timestamp, pd.DatetimeIndex]:
+    """First and last date of the panel and its XNYS sessions."""
+    nonempty = {t: s for t, s in cleaned.items() if len(s)}
+    if not nonempty:
+        raise DataQualityError("no ticker has valid prices after cleaning; see the quality report for why")
+    lo = cfg.start or min(s.index.min() for s in nonempty.values())
+    hi = cfg.end or max(s.index.max() for s in nonempty.values())
+    data_hi = max(s.index.max() for s in nonempty.values())
+    last = min(hi, data_hi)
+    sess = xnys_sessions(lo, last)
+    if len(sess) == 0:
+        raise ConfigError(
+            f"no US equity session between {pd.Timestamp(lo).date()} and {pd.Timestamp(hi).date()}"
+        )
+    return pd.Timestamp(lo), pd.Timestamp(last), sess
+
+
+def _align(
+    rep: _Repaired, lo: pd.Timestamp, last: pd.Timestamp, sess: pd.DatetimeIndex, uni: Universe
+) -> dict[str, pd.DataFrame]:
+    """Step 6: prices, returns, lows, highs on the sessions; the raw 7-day crypto series."""
+    prices = pd.DataFrame(index=sess, columns=list(rep.cleaned), dtype=float)
+    for t, series in rep.cleaned.items():
+        prices[t] = series.reindex(sess)
+    prices.index.name = "Date"
+    log_prices = pd.DataFrame(np.log(prices.to_numpy()), index=prices.index, columns=prices.columns)
+    returns = log_prices.diff().iloc[1:]
+    lows = pd.DataFrame({t: s.reindex(sess) for t, s in rep.lows.items()}, index=sess)
+    highs = pd.DataFrame({t: s.reindex(sess) for t, s in rep.highs.items()}, index=sess)
+    crypto_cols = [t for t in rep.cleaned if uni.is_crypto(t)]
+    if crypto_cols:
+        days = pd.date_range(lo, last, freq="D", name="Date")
+        crypto_daily = pd.DataFrame({t: rep.cleaned[t].reindex(days) for t in crypto_cols}, index=days)
+    else:
+        crypto_daily = pd.DataFrame(index=pd.DatetimeIndex([], name="Date"))
+    return {"prices": prices, "returns": returns, "lows": lows, "highs": highs, "crypto_daily": crypto_daily}
+
+
+def _append_note(q: TickerQuality, note: str) -> None:
+    q.coverage_note = f"{q.coverage_note}; {note}" if q.coverage_note else note
+
+
+def _record_coverage(
+    cleaned: dict[str, pd.Series],
+    quality: dict[str, TickerQuality],
+    prices: pd.DataFrame,
+    sess: pd.DatetimeIndex,
+    cfg: CleanConfig,
+    uni: Universe,
+) -> None:
+    """Rows, first/last date, missing sessions (or days), gaps and coverage notes per ticker."""
+    for t, series in cleaned.items():
+        q = quality[t]
+        q.rows_clean = int(series.notna().sum())
+        q.nan_in_panel = int(prices[t].isna().sum())
+        valid = series.dropna()
+        if not len(valid):
+            q.coverage_note = "no valid prices in the window"
+            continue
+        q.first_date, q.last_date = _d(valid.index.min()), _d(valid.index.max())
+        own = (
+            pd.date_range(valid.index.min(), valid.index.max(), freq="D")
+            if uni.is_crypto(t)
+            else xnys_sessions(valid.index.min(), valid.index.max())
+        )
+        miss = own.difference(pd.DatetimeIndex(valid.index))
+        q.missing_sessions = len(miss)
+        q.missing_session_dates = [_d(x) for x in miss]
+        if len(miss):
+            pos = own.get_indexer(miss)
+            runs = np.split(pos, np.where(np.diff(pos) != 1)[0] + 1)
+            q.longest_gap_sessions = max(len(r) for r in runs)
+        if cfg.start is not None and valid.index.min() > sess[0] and not q.prelisting_dropped:
+            _append_note(q, f"coverage starts {q.first_date}, after the study start {sess[0].date()}")
+        if valid.index.max() < sess[-1]:
+            _append_note(q, f"coverage ends {q.last_date}, before the panel end {sess[-1].date()}")
+
+
+def _summary(raw: RawPanel, cfg: CleanConfig, tickers: list[str], sess: pd.DatetimeIndex) -> dict[str, Any]:
+    return {
+        "source": raw.source,
+        "synthetic": raw.synthetic,
+        "calendar": "XNYS (exchange_calendars)",
+        "start": _d(sess[0]),
+        "end": _d(sess[-1]),
+        "sessions": len(sess),
+        "tickers": tickers,
+        "failed_tickers": dict(raw.failed),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "parameters": {
+            "split_log_tolerance": cfg.split_log_tolerance,
+            "spike_log_move": cfg.spike_log_move,
+            "large_move_log": cfg.large_move_log,
+            "max_episode_rows": cfg.max_episode_rows,
+        },
+    }
 
 
 def clean_panel(
@@ -519,122 +804,20 @@ def clean_panel(
     """
     cfg = config or CleanConfig()
     uni = universe or load_universe()
-    if cfg.start is not None and cfg.end is not None and cfg.start > cfg.end:
-        raise ConfigError(f"start {cfg.start.date()} is after end {cfg.end.date()}")
-    quality: dict[str, TickerQuality] = {}
-    basic: dict[str, pd.Series] = {}
-    for ticker, frame in raw.frames.items():
-        inst = uni.instruments.get(ticker)
-        q = TickerQuality(
-            ticker=ticker,
-            name=uni.name(ticker),
-            kind="crypto" if uni.is_crypto(ticker) else "equity",
-            source_meta=dict(raw.meta.get(ticker, {})),
-        )
-        if inst is None:
-            q.coverage_note = "not in the study universe (classified by ticker suffix)"
-        s = frame if cfg.start is None else frame.loc[frame.index >= cfg.start]
-        s = s if cfg.end is None else s.loc[s.index <= cfg.end]
-        basic[ticker] = _basic_series(ticker, s, q, uni, raw.meta.get(ticker, {}))
-        quality[ticker] = q
-
-    equity = [t for t in basic if not uni.is_crypto(t) and len(basic[t])]
-    cleaned: dict[str, pd.Series] = {}
-    lows_clean: dict[str, pd.Series] = {}
-    for ticker, close in basic.items():
-        q = quality[ticker]
-        if len(close) < 2:
-            cleaned[ticker] = close
-            continue
-        # Crypto has no session-based peer move; equities use the median of the other equities.
-        market_t = (
-            pd.Series(dtype=float)
-            if uni.is_crypto(ticker)
-            else _market_move(basic, [t for t in equity if t != ticker])
-        )
-        cleaned[ticker] = _repair_jumps(ticker, close, market_t, q, cfg)
-        low = _low_series(raw.frames[ticker], q.column_used)
-        if low is not None:
-            factor = cleaned[ticker] / close.reindex(cleaned[ticker].index)
-            lows_clean[ticker] = (low.reindex(cleaned[ticker].index) * factor).dropna()
-        q.stale_days = _stale_days(cleaned[ticker]) if not uni.is_crypto(ticker) else 0
-
-    nonempty = {t: s for t, s in cleaned.items() if len(s)}
-    if not nonempty:
-        raise DataQualityError("no ticker has valid prices after cleaning; see the quality report for why")
-    lo = cfg.start or min(s.index.min() for s in nonempty.values())
-    hi = cfg.end or max(s.index.max() for s in nonempty.values())
-    data_hi = max(s.index.max() for s in nonempty.values())
-    sess = xnys_sessions(lo, min(hi, data_hi))
-    if len(sess) == 0:
-        raise ConfigError(
-            f"no US equity session between {pd.Timestamp(lo).date()} and {pd.Timestamp(hi).date()}"
-        )
-
-    prices = pd.DataFrame(index=sess, columns=list(cleaned), dtype=float)
-    for t, series in cleaned.items():
-        prices[t] = series.reindex(sess)
-    prices.index.name = "Date"
-    log_prices = pd.DataFrame(np.log(prices.to_numpy()), index=prices.index, columns=prices.columns)
-    returns = log_prices.diff().iloc[1:]
-    lows = pd.DataFrame({t: low.reindex(sess) for t, low in lows_clean.items()}, index=sess)
-    crypto_cols = [t for t in cleaned if uni.is_crypto(t)]
-    if crypto_cols:
-        days = pd.date_range(lo, min(hi, data_hi), freq="D", name="Date")
-        crypto_daily = pd.DataFrame({t: cleaned[t].reindex(days) for t in crypto_cols}, index=days)
-    else:
-        crypto_daily = pd.DataFrame(index=pd.DatetimeIndex([], name="Date"))
-
-    for t, series in cleaned.items():
-        q = quality[t]
-        q.rows_clean = int(series.notna().sum())
-        valid = series.dropna()
-        if len(valid):
-            q.first_date, q.last_date = _d(valid.index.min()), _d(valid.index.max())
-            own = (
-                xnys_sessions(valid.index.min(), valid.index.max())
-                if not uni.is_crypto(t)
-                else pd.date_range(valid.index.min(), valid.index.max(), freq="D")
-            )
-            miss = own.difference(pd.DatetimeIndex(valid.index))
-            q.missing_sessions = len(miss)
-            q.missing_session_dates = [_d(x) for x in miss]
-            if len(miss):
-                pos = own.get_indexer(miss)
-                runs = np.split(pos, np.where(np.diff(pos) != 1)[0] + 1)
-                q.longest_gap_sessions = max(len(r) for r in runs)
-            if cfg.start is not None and valid.index.min() > sess[0] and not q.prelisting_dropped:
-                q.coverage_note = (
-                    q.coverage_note + "; " if q.coverage_note else ""
-                ) + f"coverage starts {q.first_date}, after the study start {sess[0].date()}"
-            if valid.index.max() < sess[-1]:
-                q.coverage_note = (
-                    q.coverage_note + "; " if q.coverage_note else ""
-                ) + f"coverage ends {q.last_date}, before the panel end {sess[-1].date()}"
-        else:
-            q.coverage_note = "no valid prices in the window"
-        q.nan_in_panel = int(prices[t].isna().sum())
-
-    summary = {
-        "source": raw.source,
-        "synthetic": raw.synthetic,
-        "calendar": "XNYS (exchange_calendars)",
-        "start": _d(sess[0]),
-        "end": _d(sess[-1]),
-        "sessions": len(sess),
-        "tickers": list(cleaned),
-        "failed_tickers": dict(raw.failed),
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "package_version": __version__,
-        "parameters": {
-            "split_log_tolerance": cfg.split_log_tolerance,
-            "spike_log_move": cfg.spike_log_move,
-            "large_move_log": cfg.large_move_log,
-            "max_episode_rows": cfg.max_episode_rows,
-        },
-    }
+    _check_window(cfg)
+    quality, basic = _basics(raw, cfg, uni)
+    rep = _repair_all(raw, basic, quality, cfg, uni)
+    lo, last, sess = _panel_span(rep.cleaned, cfg)
+    frames = _align(rep, lo, last, sess, uni)
+    _record_coverage(rep.cleaned, quality, frames["prices"], sess, cfg, uni)
     return CleanResult(
-        prices=prices, returns=returns, crypto_daily=crypto_daily, quality=quality, summary=summary, lows=lows
+        prices=frames["prices"],
+        returns=frames["returns"],
+        crypto_daily=frames["crypto_daily"],
+        quality=quality,
+        summary=_summary(raw, cfg, list(rep.cleaned), sess),
+        lows=frames["lows"],
+        highs=frames["highs"],
     )
 
 
@@ -664,6 +847,52 @@ def quality_table(result: CleanResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("ticker")
+
+
+def quality_summary(result: CleanResult) -> dict[str, Any]:
+    """Counts of what the cleaner found and did, over every ticker of the panel."""
+    q = result.quality.values()
+    start = result.summary["start"]
+    return {
+        "tickers": len(result.quality),
+        "sessions": int(result.summary["sessions"]),
+        "tickers_with_findings": sum(1 for x in q if x.issues()),
+        "prelisting_rows_dropped": sum(x.prelisting_dropped for x in q),
+        "splits_or_basis_repaired": sum(len(x.splits_repaired) + len(x.basis_repaired) for x in q),
+        "ranges_excluded": sum(len(x.ranges_excluded) for x in q),
+        "partial_rows_dropped": sum(len(x.partial_rows_dropped) for x in q),
+        "duplicates_removed": sum(len(x.duplicates) for x in q),
+        "nonfinite_rejected": sum(len(x.nonfinite_rejected) for x in q),
+        "late_starters": [t for t, x in result.quality.items() if x.first_date and x.first_date > start],
+    }
+
+
+def quality_findings_markdown(result: CleanResult) -> str:
+    """One bullet per ticker with findings (what the cleaner found and did)."""
+    lines = [
+        f"- **{t}** ({q.name}): " + "; ".join(q.issues()) for t, q in result.quality.items() if q.issues()
+    ]
+    return "\n".join(lines) or "No findings: every ticker is clean."
+
+
+def quality_sentence(result: CleanResult) -> str:
+    """The data-quality summary in one paragraph, computed from :func:`quality_summary`."""
+    s = quality_summary(result)
+    text = (
+        f"The panel holds **{s['tickers']} tickers** over **{s['sessions']} sessions** "
+        f"({result.summary['start']} .. {result.summary['end']}). {s['tickers_with_findings']} tickers have "
+        f"at least one finding: {s['prelisting_rows_dropped']} pre-listing rows dropped, "
+        f"{s['splits_or_basis_repaired']} split/basis problems repaired, {s['ranges_excluded']} implausible "
+        f"ranges excluded, {s['partial_rows_dropped']} partial-day rows and {s['nonfinite_rejected']} "
+        f"non-finite prices dropped, {s['duplicates_removed']} duplicated dates removed."
+    )
+    if s["late_starters"]:
+        text += (
+            " Tickers starting after the window start (shorter samples downstream): "
+            + ", ".join(s["late_starters"])
+            + "."
+        )
+    return text
 
 
 def render_quality_markdown(result: CleanResult) -> str:
@@ -696,52 +925,233 @@ def render_quality_markdown(result: CleanResult) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(result: CleanResult, data_dir: Path | None = None) -> dict[str, Path]:
-    """Write prices/returns/crypto Parquet files and quality.json/.md atomically.
-
-    Returns the paths written, keyed by name.
-    """
-    out = processed_dir(data_dir)
-    paths = {
-        "prices": out / "prices.parquet",
-        "returns": out / "returns.parquet",
-        "crypto_daily": out / "crypto_daily.parquet",
-        "lows": out / "lows.parquet",
-        "quality_json": out / "quality.json",
-        "quality_md": out / "quality.md",
+def _panel_payloads(result: CleanResult) -> dict[str, bytes]:
+    """The bytes of every file of the panel, keyed as :data:`PANEL_FILES`."""
+    quality_json = json.dumps(result.quality_dict(), indent=2, default=str)
+    return {
+        "prices": atomic.parquet_bytes(result.prices),
+        "returns": atomic.parquet_bytes(result.returns),
+        "crypto_daily": atomic.parquet_bytes(result.crypto_daily),
+        "lows": atomic.parquet_bytes(result.lows),
+        "highs": atomic.parquet_bytes(result.highs),
+        "quality_json": quality_json.encode("utf-8"),
+        "quality_md": render_quality_markdown(result).encode("utf-8"),
     }
-    atomic.write_parquet(result.prices, paths["prices"])
-    atomic.write_parquet(result.returns, paths["returns"])
-    atomic.write_parquet(result.crypto_daily, paths["crypto_daily"])
-    atomic.write_parquet(result.lows, paths["lows"])
-    atomic.write_text(paths["quality_json"], json.dumps(result.quality_dict(), indent=2, default=str))
-    atomic.write_text(paths["quality_md"], render_quality_markdown(result))
-    return paths
 
 
-def read_processed(data_dir: Path | None = None) -> CleanResult:
-    """Load a previously written panel (prices, returns, crypto, quality).
+def _new_panel_name() -> str:
+    return f"{PANEL_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S%f}Z-{secrets.token_hex(4)}"
+
+
+def write_outputs(result: CleanResult, data_dir: Path | None = None) -> dict[str, Path]:
+    """Publish the cleaned panel as one unit under ``<data_dir>/processed/``.
+
+    Parameters
+    ----------
+    result
+        The cleaned panel.
+    data_dir
+        Parent of ``processed/`` (default :data:`analysis.config.DATA_DIR`).
+
+    Returns
+    -------
+    dict[str, Path]
+        The paths written, keyed as :data:`PANEL_FILES` (inside the new panel directory).
 
     Raises
     ------
     DataQualityError
-        If an output file is missing (run ``python -m analysis clean`` first).
+        If another writer holds the lock for more than the lock timeout.
+    OSError
+        If the directory cannot be written (read-only, disk full); the message names
+        the directory, the partial panel is removed and the previous panel stays current.
+
+    Notes
+    -----
+    Steps, under the lock ``processed/.lock``: write every file into a new directory
+    ``panel-<UTC time>-<random>/``; switch ``CURRENT.json`` (directory name, SHA-256 and
+    size of each file, source label) atomically; remove panels other than the current and
+    the previous one, leftovers of killed writes and the loose files of older versions.
     """
-    out = processed_dir(data_dir)
+    out = processed_dir(None if data_dir is None else Path(data_dir))
+    payloads = _panel_payloads(result)
     try:
-        prices = pd.read_parquet(out / "prices.parquet")
-        returns = pd.read_parquet(out / "returns.parquet")
-        crypto = pd.read_parquet(out / "crypto_daily.parquet")
-        lows = pd.read_parquet(out / "lows.parquet")
-        q = json.loads((out / "quality.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
+        lock = atomic.directory_lock(out, timeout=PANEL_LOCK_TIMEOUT_SECONDS)
+        with lock:
+            return _publish_locked(out, payloads, result)
+    except Timeout as exc:
         raise DataQualityError(
-            f"processed data missing: {exc.filename}; run `python -m analysis clean`"
+            f"another process is writing the cleaned panel in {out} (lock {out / atomic.LOCK_NAME}) for more "
+            f"than {PANEL_LOCK_TIMEOUT_SECONDS:g} s; try again when it has finished"
         ) from exc
-    quality = {}
-    for t, d in q["tickers"].items():
-        d = {k: v for k, v in d.items() if k != "issues"}
-        quality[t] = TickerQuality(**d)
+
+
+def _publish_locked(out: Path, payloads: dict[str, bytes], result: CleanResult) -> dict[str, Path]:
+    previous = _pointer_or_none(out)
+    name = _new_panel_name()
+    target = out / name
+    try:
+        target.mkdir()
+        for key, file_name in PANEL_FILES.items():
+            atomic.write_bytes(target / file_name, payloads[key])
+        atomic.fsync_directory(target)
+        pointer = {
+            "version": PANEL_FORMAT_VERSION,
+            "dir": name,
+            "written_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "source": result.summary.get("source"),
+            "synthetic": bool(result.summary.get("synthetic", False)),
+            "files": {
+                key: {
+                    "name": PANEL_FILES[key],
+                    "sha256": hashlib.sha256(payload).hexdigest(),
+                    "bytes": len(payload),
+                }
+                for key, payload in payloads.items()
+            },
+        }
+        atomic.write_json(out / CURRENT_NAME, pointer)  # the switch
+    except OSError as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise OSError(
+            exc.errno, f"cannot publish the cleaned panel in {out}: {exc.strerror or exc}", str(target)
+        ) from exc
+    keep = {name} | ({str(previous["dir"])} if previous else set())
+    try:
+        _remove_old_panels(out, keep)
+    except OSError as exc:  # the new panel is published; a leftover costs only disk space
+        LOGGER.warning("could not remove old panels in %s: %s", out, exc)
+    return {key: target / file_name for key, file_name in PANEL_FILES.items()}
+
+
+def _remove_old_panels(out: Path, keep: set[str]) -> None:
+    """Under the lock: remove panel directories not in ``keep``, temp files and legacy loose files."""
+    for p in out.iterdir():
+        if p.is_dir() and _PANEL_DIR.fullmatch(p.name) and p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+    atomic.remove_temp_files(out, names=lambda name: name == CURRENT_NAME)  # others' files are theirs
+    for legacy in LEGACY_FILES:
+        (out / legacy).unlink(missing_ok=True)
+
+
+def _pointer_or_none(out: Path) -> dict[str, Any] | None:
+    try:
+        return _read_pointer(out)
+    except DataQualityError:
+        return None
+
+
+def _read_pointer(out: Path) -> dict[str, Any]:
+    """The parsed ``CURRENT.json`` of ``out``; DataQualityError naming the fix otherwise."""
+    path = out / CURRENT_NAME
+    fix = "run `python -m analysis clean` (or the report) to publish a panel"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        legacy = [n for n in LEGACY_FILES if (out / n).exists()]
+        why = (
+            f"processed data missing: no published panel in {out} ({CURRENT_NAME} not found)"
+            if not legacy
+            else f"processed data in {out} were written by an older version (loose files "
+            f"{', '.join(legacy)}, no {CURRENT_NAME}) and cannot be verified"
+        )
+        raise DataQualityError(f"{why}; {fix}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataQualityError(f"cannot read {path}: {exc}; {fix}") from exc
+    try:
+        pointer = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataQualityError(f"{path} is not valid JSON ({exc}); {fix}") from exc
+    if (
+        not isinstance(pointer, dict)
+        or pointer.get("version") != PANEL_FORMAT_VERSION
+        or not isinstance(pointer.get("dir"), str)
+        or not _PANEL_DIR.fullmatch(pointer["dir"])
+        or not isinstance(pointer.get("files"), dict)
+        or set(pointer["files"]) != set(PANEL_FILES)
+    ):
+        raise DataQualityError(f"{path} is not a panel pointer of version {PANEL_FORMAT_VERSION}; {fix}")
+    return pointer
+
+
+def _read_panel_files(out: Path, pointer: dict[str, Any]) -> dict[str, bytes]:
+    """Every file the pointer names, checksum-verified (FileNotFoundError if one is gone)."""
+    directory = out / str(pointer["dir"])
+    data: dict[str, bytes] = {}
+    for key, file_name in PANEL_FILES.items():
+        spec = pointer["files"][key]
+        path = directory / file_name
+        payload = path.read_bytes()
+        if not isinstance(spec, dict) or hashlib.sha256(payload).hexdigest() != spec.get("sha256"):
+            raise DataQualityError(
+                f"the cleaned panel {directory} is incomplete or was modified: {file_name} does not match "
+                f"the checksum in {out / CURRENT_NAME}; run `python -m analysis clean` to publish it again"
+            )
+        data[key] = payload
+    return data
+
+
+def _quality_from_json(d: dict[str, Any]) -> TickerQuality:
+    """A :class:`TickerQuality` from its JSON form (unknown keys of other versions are ignored)."""
+    known = {f.name for f in dataclasses.fields(TickerQuality)}
+    return TickerQuality(**{k: v for k, v in d.items() if k in known})
+
+
+def read_processed(data_dir: Path | None = None) -> CleanResult:
+    """Load the published panel (prices, returns, crypto, lows, highs, quality) after verifying it.
+
+    Parameters
+    ----------
+    data_dir
+        Parent of ``processed/`` (default :data:`analysis.config.DATA_DIR`).
+
+    Raises
+    ------
+    DataQualityError
+        If no panel is published (run ``python -m analysis clean`` first), the pointer
+        is malformed, a file is missing or does not match its checksum, or the pointer's
+        source label differs from the panel's own; the message names the directory.
+    """
+    out = processed_dir(None if data_dir is None else Path(data_dir))
+    pointer = _read_pointer(out)
+    for attempt in range(PANEL_READ_ATTEMPTS):
+        try:
+            data = _read_panel_files(out, pointer)
+            break
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            newer = _pointer_or_none(out)
+            if attempt + 1 < PANEL_READ_ATTEMPTS and newer is not None and newer != pointer:
+                pointer = newer  # a concurrent writer published a newer panel and removed this one
+                continue
+            raise DataQualityError(
+                f"the cleaned panel {out / str(pointer['dir'])} named by {out / CURRENT_NAME} is incomplete "
+                f"({exc.filename} is missing); run `python -m analysis clean` to publish it again"
+            ) from exc
+    else:  # pragma: no cover - the loop breaks or raises
+        raise AssertionError("unreachable")
+    frames = {
+        key: pd.read_parquet(io.BytesIO(data[key]), engine="pyarrow")
+        for key in ("prices", "returns", "crypto_daily", "lows", "highs")
+    }
+    q = json.loads(data["quality_json"].decode("utf-8"))
+    summary = q["summary"]
+    if summary.get("source") != pointer.get("source") or bool(summary.get("synthetic")) != pointer.get(
+        "synthetic"
+    ):
+        raise DataQualityError(
+            f"the cleaned panel {out / str(pointer['dir'])} is labelled {summary.get('source')!r} "
+            f"(synthetic={summary.get('synthetic')}) but {out / CURRENT_NAME} says {pointer.get('source')!r} "
+            f"(synthetic={pointer.get('synthetic')}); run `python -m analysis clean` to publish it again"
+        )
+    quality = {
+        t: _quality_from_json({k: v for k, v in d.items() if k != "issues"}) for t, d in q["tickers"].items()
+    }
     return CleanResult(
-        prices=prices, returns=returns, crypto_daily=crypto, quality=quality, summary=q["summary"], lows=lows
+        prices=frames["prices"],
+        returns=frames["returns"],
+        crypto_daily=frames["crypto_daily"],
+        quality=quality,
+        summary=summary,
+        lows=frames["lows"],
+        highs=frames["highs"],
     )

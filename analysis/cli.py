@@ -3,7 +3,8 @@
 Every command parses its options into one :class:`~analysis.pipeline.StudyRequest`. Errors
 are printed as one line on stderr with a non-zero exit code: 2 bad input (parameter, ticker,
 date, directory), 3 data could not be fetched, 4 data quality (stale or nothing usable),
-5 report failed, 6 another report run is writing the same output directory.
+5 report failed, 6 another report run is writing the same output directory, 7 a file could not
+be written (read-only or full disk; the path is named).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ EXIT_FETCH = 3
 EXIT_QUALITY = 4
 EXIT_REPORT = 5
 EXIT_BUSY = 6
+EXIT_IO = 7
 
 
 class _Parser(argparse.ArgumentParser):
@@ -274,3 +276,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return next((code for kind, code in codes if isinstance(exc, kind)), 1)
+    except OSError as exc:  # a read-only or full disk: name the path, no traceback
+        print(f"error: {exc.strerror or exc} ({exc.filename or 'no path'})", file=sys.stderr)
+        return EXIT_IO

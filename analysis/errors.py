@@ -10,16 +10,19 @@ from __future__ import annotations
 __all__ = [
     "AnalysisError",
     "CacheError",
+    "CacheWriteWarning",
     "ConfigError",
     "DataFetchError",
     "DataQualityError",
     "DataQualityWarning",
     "ExcludedRangeWarning",
+    "HistoryRevisedWarning",
     "PreListingWarning",
     "ReportBusyError",
     "ReportError",
     "ShortSampleWarning",
     "SplitRepairedWarning",
+    "StaleDataWarning",
     "SyntheticDataWarning",
 ]
 
@@ -84,3 +87,20 @@ class ShortSampleWarning(UserWarning):
 
 class ReportBusyError(ReportError):
     """Another report run holds the lock on the same output directory."""
+
+
+class HistoryRevisedWarning(DataQualityWarning):
+    """The source re-adjusted history (split or dividend): the whole history was refetched.
+
+    Cached and downloaded rows disagreed on the dates they share, so they were not spliced
+    into one series; the cache was replaced by one download on a single price basis (or,
+    if that failed, only the cached rows were used).
+    """
+
+
+class StaleDataWarning(UserWarning):
+    """A ticker's data end before the last date the request could have (names the last date)."""
+
+
+class CacheWriteWarning(UserWarning):
+    """The raw cache could not be written (read-only or full disk); downloaded data are still used."""

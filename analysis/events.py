@@ -1,10 +1,15 @@
 """Event study (MacKinlay 1997) of the catalogued events in ``data/events.csv``.
 
-A market model (one factor, the tech index ``^NDX``, optionally plus ``BTC-USD``)
-is estimated by OLS over an estimation window of sessions before each event;
-abnormal returns (AR) over the event window are the ticker's returns minus the
-model's prediction, cumulated into CARs with t-statistics that include the
-estimation error of the model (prediction variance).
+Every (event, ticker) pair is studied under several normal-return models side by
+side (default: the ``^NDX`` market model, the same model with zero alpha, and a
+two-factor ``^NDX`` + ``BTC-USD`` model with a lagged BTC term), each estimated by
+OLS over an estimation window of sessions before the event. Abnormal returns (AR)
+over the event window are the ticker's log returns minus the model's prediction,
+cumulated into log CARs (``car_log``) and reported as simple returns too
+(``car_simple = exp(car_log) - 1``), with per-firm t tests that include the
+model's estimation error, Holm control over events x tickers per model, and the
+Boehmer-Musumeci-Poulsen (1991) cross-sectional test with the Kolari-Pynnönen
+(2010) adjustment for firms that share an event date.
 
 Relative days count rows of the returns frame (sessions): day 0 is the event's
 session (the first session on/after the event date), day -1 the session before.
@@ -12,54 +17,94 @@ session (the first session on/after the event date), day -1 the session before.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from . import config
+from ._validation import check_choice, check_index, check_int, check_open_unit, require_columns
 from .errors import ConfigError, ShortSampleWarning
 from .universe import validate_ticker
 
 __all__ = [
+    "CAR_METRIC_COLUMNS",
+    "DEFAULT_ALPHA",
     "DEFAULT_ESTIMATION_WINDOW",
     "DEFAULT_EVENT_WINDOW",
-    "DEFAULT_FACTORS",
     "DEFAULT_MIN_ESTIMATION",
+    "DEFAULT_MODELS",
+    "DEFAULT_SHORT_ESTIMATION",
     "DEFAULT_SUB_WINDOWS",
     "EVENT_COLUMNS",
     "EVENT_DATE_FORMAT",
+    "MODELS",
     "TICKER_SEPARATOR",
+    "CrossSectionTest",
+    "EventModel",
     "EventStudyResult",
+    "ModelFit",
+    "abnormal_returns",
+    "bmp_test",
+    "confounds",
     "event_study",
+    "fit_normal_returns",
+    "holm",
     "load_events",
+    "mean_residual_correlation",
+    "model_agreement",
 ]
 
+FloatArray = npt.NDArray[np.float64]
+#: How CAR variances are computed (see :func:`event_study`).
+Variance: TypeAlias = Literal["prediction", "simple"]
+
 #: Columns of the events catalogue, in order.
-EVENT_COLUMNS: tuple[str, ...] = ("event_id", "date", "tickers", "label", "source", "notes")
+EVENT_COLUMNS: tuple[str, ...] = ("event_id", "date", "tickers", "label", "reference", "notes")
 #: Separator of tickers inside the ``tickers`` field.
 TICKER_SEPARATOR = " "
 #: Date format of the ``date`` field.
 EVENT_DATE_FORMAT = "%Y-%m-%d"
-#: Default market-model factors: the tech index only (add ``"BTC-USD"`` for two factors).
-DEFAULT_FACTORS: tuple[str, ...] = ("^NDX",)
 #: Default estimation window in sessions relative to the event session (inclusive).
-DEFAULT_ESTIMATION_WINDOW: tuple[int, int] = (-120, -11)
+DEFAULT_ESTIMATION_WINDOW: tuple[int, int] = (-250, -11)
 #: Default event window in sessions relative to the event session (inclusive).
 DEFAULT_EVENT_WINDOW: tuple[int, int] = (-1, 5)
 #: Default CAR sub-windows reported besides the full event window.
 DEFAULT_SUB_WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 1), (0, 1))
-#: Default fewest estimation observations for a model to be estimated.
-DEFAULT_MIN_ESTIMATION = 30
+#: Fewest estimation observations for a pair to be estimated at all.
+DEFAULT_MIN_ESTIMATION = 40
+#: Below this many estimation observations a pair is flagged ``short_window`` and warned.
+DEFAULT_SHORT_ESTIMATION = 60
+#: Default significance level (Holm, intervals, agreement sentences).
+DEFAULT_ALPHA = 0.05
+#: Bitcoin factor ticker (the lagged term of the two-factor model).
+BTC = "BTC-USD"
+#: Tech factor ticker of the market models.
+TECH = "^NDX"
+
+#: Columns of the ``car`` metrics record (:meth:`EventStudyResult.metrics`), in order.
+CAR_METRIC_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "model",
+    "window",
+    "car_log",
+    "car_simple",
+    "t",
+    "p",
+    "p_adj",
+)
 
 _CONST = "const"
 _LIST_SEPARATOR = ", "
+_PERCENT = 100.0
 
 
 # ----------------------------------------------------------------------------- catalogue
@@ -78,7 +123,7 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
     path
         CSV file with columns :data:`EVENT_COLUMNS`: ``event_id`` (unique, no
         spaces), ``date`` (``YYYY-MM-DD``), ``tickers`` (separated by spaces),
-        ``label``, ``source`` (the publication that reports the event) and
+        ``label``, ``reference`` (the publication that reports the event) and
         ``notes`` (may be empty; flags confounds).
 
     Returns
@@ -121,7 +166,7 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
         def fail(column: str, problem: str, *, _line: int = line, _eid: str = eid) -> ConfigError:
             return _row_error(path, _line, _eid, column, problem)
 
-        for column in ("event_id", "date", "tickers", "label", "source"):
+        for column in ("event_id", "date", "tickers", "label", "reference"):
             if not values[column]:
                 raise fail(column, "is empty; fill it in")
         if any(ch.isspace() for ch in eid):
@@ -147,7 +192,7 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
                 "date": pd.Timestamp(when),
                 "tickers": tuple(tickers),
                 "label": values["label"],
-                "source": values["source"],
+                "reference": values["reference"],
                 "notes": values["notes"],
             }
         )
@@ -158,14 +203,290 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
     return out
 
 
+# ----------------------------------------------------------------------------- models
+
+
+def _lag_label(factor: str, lag: int) -> str:
+    return f"{factor}[t-{lag}]"
+
+
+@dataclass(frozen=True)
+class EventModel:
+    """A normal-return model of the event study.
+
+    Parameters
+    ----------
+    name
+        Short name used in tables (no spaces), e.g. ``"market"``.
+    factors
+        Factor tickers, e.g. ``("^NDX",)`` or ``("^NDX", "BTC-USD")``.
+    zero_alpha
+        Estimate the intercept but predict without it (``E[R] = b' F``), so a drift
+        in the estimation window is not extrapolated into the event window.
+    btc_lags, btc
+        Lagged terms ``btc[t-1..t-btc_lags]`` (BTC's bar closes after the US close).
+    """
+
+    name: str
+    factors: tuple[str, ...]
+    zero_alpha: bool = False
+    btc_lags: int = 0
+    btc: str = BTC
+
+    def __post_init__(self) -> None:
+        if not self.name or any(ch.isspace() for ch in self.name):
+            raise ConfigError(f"EventModel.name must be a word without spaces, got {self.name!r}")
+        fac = (self.factors,) if isinstance(self.factors, str) else tuple(self.factors)
+        if not fac:
+            raise ConfigError(f"EventModel {self.name!r}: factors is empty; pass e.g. ('^NDX',)")
+        object.__setattr__(self, "factors", fac)
+        check_int(self.btc_lags, f"EventModel {self.name!r} btc_lags", minimum=0, unit="lags")
+        if self.btc_lags and self.btc not in fac:
+            raise ConfigError(
+                f"EventModel {self.name!r}: btc_lags={self.btc_lags} needs {self.btc!r} among factors {fac}"
+            )
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Regressors other than the constant (factors, then BTC lags)."""
+        lags = tuple(_lag_label(self.btc, j) for j in range(1, self.btc_lags + 1))
+        return (*self.factors, *lags)
+
+    def describe(self) -> str:
+        """One-line description, e.g. ``"market model: const + ^NDX"``."""
+        rhs = " + ".join(self.terms)
+        if self.zero_alpha:
+            return f"{self.name}: {rhs} (intercept estimated, not used for the prediction)"
+        return f"{self.name}: const + {rhs}"
+
+
+#: The three default models.
+DEFAULT_MODELS: tuple[EventModel, ...] = (
+    EventModel("market", (TECH,)),
+    EventModel("zero_alpha", (TECH,), zero_alpha=True),
+    EventModel("two_factor", (TECH, BTC), btc_lags=1),
+)
+#: Default models by name (``event_study(models=["market", "two_factor"])``).
+MODELS: dict[str, EventModel] = {m.name: m for m in DEFAULT_MODELS}
+
+
+def _resolve_models(models: Sequence[EventModel | str]) -> tuple[EventModel, ...]:
+    if isinstance(models, str | EventModel):
+        models = [models]
+    out: list[EventModel] = []
+    for m in models:
+        if isinstance(m, str):
+            if m not in MODELS:
+                raise ConfigError(
+                    f"unknown event model {m!r}; choose from {', '.join(MODELS)} or pass an EventModel"
+                )
+            m = MODELS[m]
+        if not isinstance(m, EventModel):
+            raise ConfigError(f"models must hold EventModel objects or names, got {m!r}")
+        out.append(m)
+    if not out:
+        raise ConfigError(f"models is empty: pass at least one, e.g. {list(MODELS)}")
+    names = [m.name for m in out]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"models has duplicate names: {names}")
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- estimation steps
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    """OLS fit of a normal-return model on the estimation sample.
+
+    Attributes
+    ----------
+    theta
+        Coefficients, intercept first.
+    sigma2, dof
+        Residual variance ``SSR / (L1 - k)`` and its degrees of freedom.
+    xtx_inv
+        ``(X'X)^-1`` of the estimation sample.
+    residuals
+        Estimation-window residuals (for the Kolari-Pynnönen correlation).
+    zero_alpha
+        Predict without the intercept.
+    """
+
+    theta: FloatArray
+    sigma2: float
+    dof: int
+    xtx_inv: FloatArray
+    residuals: FloatArray
+    zero_alpha: bool
+
+
+def fit_normal_returns(y: FloatArray, x: FloatArray, *, zero_alpha: bool = False) -> ModelFit:
+    """Fit ``y = X theta + e`` by OLS (``X``'s first column is the constant).
+
+    Raises
+    ------
+    ConfigError
+        Fewer observations than parameters + 1, or a singular ``X'X``.
+    """
+    n, k = x.shape
+    if n <= k:
+        raise ConfigError(f"{n} estimation observations for {k} parameters: need at least {k + 1}")
+    xtx = x.T @ x
+    try:
+        xtx_inv = np.asarray(np.linalg.inv(xtx), dtype=np.float64)
+    except np.linalg.LinAlgError as exc:
+        raise ConfigError("estimation regressors are collinear (singular X'X): check the factors") from exc
+    theta = xtx_inv @ (x.T @ y)
+    resid = y - x @ theta
+    dof = n - k
+    return ModelFit(
+        theta=theta,
+        sigma2=float(resid @ resid) / dof,
+        dof=dof,
+        xtx_inv=xtx_inv,
+        residuals=resid,
+        zero_alpha=zero_alpha,
+    )
+
+
+def abnormal_returns(
+    fit: ModelFit, y: FloatArray, x: FloatArray, *, variance: Literal["prediction", "simple"] = "prediction"
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Expected returns, abnormal returns and their covariance on event-window rows.
+
+    Returns
+    -------
+    expected, ar, cov
+        ``X* theta`` (without the intercept for a zero-alpha model), ``y - expected``
+        and ``V``.
+
+    Notes
+    -----
+    ``V = sigma^2 I + X* Var(theta) X*'`` with ``Var(theta) = sigma^2 (X'X)^-1``
+    (MacKinlay 1997: prediction variance incl. estimation error); for a zero-alpha
+    model only the slope block of ``(X'X)^-1`` enters. ``variance="simple"``:
+    ``V = sigma^2 I``.
+    """
+    theta = fit.theta.copy()
+    var_theta = fit.xtx_inv.copy()
+    if fit.zero_alpha:
+        theta[0] = 0.0
+        var_theta[0, :] = 0.0
+        var_theta[:, 0] = 0.0
+    expected = x @ theta
+    ar = y - expected
+    cov = fit.sigma2 * np.eye(len(y))
+    if variance == "prediction":
+        cov = cov + fit.sigma2 * (x @ var_theta @ x.T)
+    return expected, ar, cov
+
+
+@dataclass(frozen=True)
+class CrossSectionTest:
+    """Boehmer-Musumeci-Poulsen (1991) test with the Kolari-Pynnönen (2010) adjustment.
+
+    Attributes
+    ----------
+    n, mean_scar, sd_scar
+        Number of firms, mean and cross-sectional sd (ddof 1) of standardized CARs.
+    t_bmp, p_bmp
+        BMP statistic ``mean / (sd / sqrt(n))`` and its two-sided p (Student t, n - 1 df).
+    rbar
+        Average cross-correlation of the firms' estimation residuals (0 for none).
+    t_kp, p_kp
+        Adjusted statistic ``t_bmp sqrt((1 - rbar) / (1 + (n - 1) rbar))`` and its p.
+    """
+
+    n: int
+    mean_scar: float
+    sd_scar: float
+    t_bmp: float
+    p_bmp: float
+    rbar: float
+    t_kp: float
+    p_kp: float
+
+
+def bmp_test(scar: npt.ArrayLike, *, rbar: float = 0.0) -> CrossSectionTest:
+    """BMP standardized cross-sectional test of mean abnormal return, KP-adjusted.
+
+    Parameters
+    ----------
+    scar
+        Standardized CARs ``CAR_i / se_i`` of n >= 2 firms (NaN dropped).
+    rbar
+        Average pairwise correlation of the firms' abnormal returns (e.g.
+        :func:`mean_residual_correlation` of their estimation residuals); pairs
+        with different event dates count as 0.
+
+    Returns
+    -------
+    CrossSectionTest
+        NaN statistics when fewer than two finite SCARs or zero dispersion.
+
+    Notes
+    -----
+    BMP divides by the cross-sectional sd of the SCARs, so it is robust to an
+    event-induced variance increase; under cross-correlation rbar that sd
+    estimates ``sqrt(1 - rbar)`` while the mean has variance ``(1 + (n - 1) rbar)
+    / n``, hence the KP factor. ``rbar`` is clipped to ``(-1 / (n - 1), 1)``.
+    """
+    z = np.asarray(scar, dtype=np.float64)
+    z = z[np.isfinite(z)]
+    n = int(z.size)
+    nan = math.nan
+    if n < 2:
+        return CrossSectionTest(n, float(z.mean()) if n else nan, nan, nan, nan, rbar, nan, nan)
+    mean = float(z.mean())
+    sd = float(z.std(ddof=1))
+    if not sd > 0:
+        return CrossSectionTest(n, mean, sd, nan, nan, rbar, nan, nan)
+    t_bmp = mean / (sd / math.sqrt(n))
+    r = float(np.clip(rbar, -1.0 / (n - 1) + 1e-12, 1.0 - 1e-12)) if math.isfinite(rbar) else 0.0
+    t_kp = t_bmp * math.sqrt((1.0 - r) / (1.0 + (n - 1) * r))
+    dof = n - 1
+    return CrossSectionTest(
+        n=n,
+        mean_scar=mean,
+        sd_scar=sd,
+        t_bmp=t_bmp,
+        p_bmp=float(2.0 * stats.t.sf(abs(t_bmp), dof)),
+        rbar=r,
+        t_kp=t_kp,
+        p_kp=float(2.0 * stats.t.sf(abs(t_kp), dof)),
+    )
+
+
+def mean_residual_correlation(residuals: pd.DataFrame, *, same_date: npt.ArrayLike | None = None) -> float:
+    """Average pairwise correlation of residual columns (pairwise-complete dates).
+
+    Parameters
+    ----------
+    residuals
+        Sessions x firms (NaN where a firm has no residual).
+    same_date
+        Optional (n, n) boolean matrix: True where two firms share an event date;
+        other pairs count as uncorrelated (0). ``None``: all pairs share it.
+
+    Returns
+    -------
+    float
+        Mean over the ``n (n - 1)`` off-diagonal pairs; 0 for fewer than two firms.
+        Pairs without at least 3 common dates count as 0.
+    """
+    n = residuals.shape[1]
+    if n < 2:
+        return 0.0
+    corr = residuals.corr(min_periods=3).to_numpy(dtype=np.float64)
+    corr = np.where(np.isfinite(corr), corr, 0.0)
+    if same_date is not None:
+        corr = np.where(np.asarray(same_date, dtype=bool), corr, 0.0)
+    off = ~np.eye(n, dtype=bool)
+    return float(corr[off].mean())
+
+
 # ----------------------------------------------------------------------------- validation
-
-
-def _require_tickers(returns: pd.DataFrame, tickers: Sequence[str]) -> None:
-    for t in tickers:
-        if t not in returns.columns:
-            available = ", ".join(str(c) for c in returns.columns)
-            raise ConfigError(f"ticker {t!r} not in returns; available: {available}")
 
 
 def _check_window(name: str, window: tuple[int, int]) -> tuple[int, int]:
@@ -207,162 +528,46 @@ def _normalise_events(events: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-# ----------------------------------------------------------------------------- results
-
-
 @dataclass(frozen=True)
-class EventStudyResult:
-    """Tidy results of :func:`event_study`.
-
-    Attributes
-    ----------
-    car
-        One row per (event, ticker), *including* rows that could not be
-        estimated: ``event_id, ticker, label, event_date, session, rolled,
-        window, rel_start, rel_end, n_days, car, se, t, p, df, n_est,
-        est_start, est_end, n_excluded, model, alpha, beta[<factor>]...,
-        sigma, overlaps, estimable, reason, warnings``. CAR statistics are over
-        the full event window.
-    car_windows
-        One row per (event, ticker, window) for the event window and every
-        sub-window: ``event_id, ticker, window, rel_start, rel_end, n_days, car,
-        se, t, p``.
-    ar
-        One row per (event, ticker, relative day) for estimable pairs:
-        ``event_id, ticker, rel_day, date, ret, expected, ar, se, t, p, car``
-        (``car`` = cumulative AR from the window start to that day).
-    factors, estimation_window, event_window, variance
-        The settings used.
-    """
-
-    car: pd.DataFrame
-    car_windows: pd.DataFrame
-    ar: pd.DataFrame
-    factors: tuple[str, ...]
-    estimation_window: tuple[int, int]
-    event_window: tuple[int, int]
-    variance: str
+class _Settings:
+    models: tuple[EventModel, ...]
+    est: tuple[int, int]
+    ev: tuple[int, int]
+    windows: tuple[tuple[int, int], ...]
+    min_estimation: int
+    short_estimation: int
+    variance: Variance
+    exclude_overlaps: bool
+    alpha: float
+    terms: tuple[str, ...]
 
     @property
-    def ar_wide(self) -> pd.DataFrame:
-        """AR for plotting: index ``rel_day``, columns (``event_id``, ``ticker``)."""
-        return self.ar.pivot(index="rel_day", columns=["event_id", "ticker"], values="ar")
-
-    @property
-    def car_wide(self) -> pd.DataFrame:
-        """Cumulative AR for plotting: index ``rel_day``, columns (``event_id``, ``ticker``)."""
-        return self.ar.pivot(index="rel_day", columns=["event_id", "ticker"], values="car")
+    def n_requested(self) -> int:
+        return self.est[1] - self.est[0] + 1
 
 
-def _window_label(lo: int, hi: int) -> str:
-    return f"({lo:+d},{hi:+d})"
-
-
-def _model_label(factors: Sequence[str]) -> str:
-    return f"{len(factors)}-factor market model: const + {' + '.join(factors)}"
-
-
-# ----------------------------------------------------------------------------- study
-
-
-def event_study(
+def _check_settings(
     returns: pd.DataFrame,
-    events: pd.DataFrame,
-    *,
-    factors: Sequence[str] = DEFAULT_FACTORS,
-    estimation_window: tuple[int, int] = DEFAULT_ESTIMATION_WINDOW,
-    event_window: tuple[int, int] = DEFAULT_EVENT_WINDOW,
-    sub_windows: Sequence[tuple[int, int]] = DEFAULT_SUB_WINDOWS,
-    min_estimation: int = DEFAULT_MIN_ESTIMATION,
-    tickers: Sequence[str] | None = None,
-    exclude_overlaps: bool = True,
-    variance: Literal["prediction", "simple"] = "prediction",
-) -> EventStudyResult:
-    """Market-model event study of every (event, ticker) pair.
-
-    Parameters
-    ----------
-    returns
-        Wide daily log returns indexed by a sorted ``DatetimeIndex`` of sessions.
-    events
-        Catalogue as returned by :func:`load_events` (needs ``event_id``, ``date``
-        and ``tickers``; ``tickers`` may be a tuple or a space-separated string).
-    factors
-        Market-model factors, e.g. ``("^NDX",)`` or ``("^NDX", "BTC-USD")``.
-    estimation_window, event_window
-        Inclusive windows in sessions relative to the event session, e.g.
-        ``(-120, -11)`` and ``(-1, 5)``; the estimation window must end before the
-        event window starts.
-    sub_windows
-        Further CAR windows inside the event window.
-    min_estimation
-        Fewest estimation observations; below it the pair is reported as not
-        estimable (``estimable=False`` with the ``reason``).
-    tickers
-        Restrict the study to these tickers (others in the catalogue are
-        skipped); ``None`` studies every catalogued ticker, which must then all
-        be columns of ``returns``.
-    exclude_overlaps
-        Drop other catalogued events' event windows (same ticker) from the
-        estimation window.
-    variance
-        ``"prediction"`` (default, with the estimation-error correction) or
-        ``"simple"`` (``sigma^2`` per day, ``L2 sigma^2`` for a CAR).
-
-    Returns
-    -------
-    EventStudyResult
-
-    Raises
-    ------
-    ConfigError
-        Unknown ticker or factor, malformed or overlapping windows, estimation
-        window longer than the data, ``min_estimation`` too small or larger than
-        the estimation window, sub-window outside the event window.
-
-    Warns
-    -----
-    ShortSampleWarning
-        When fewer estimation sessions than requested have data but at least
-        ``min_estimation`` (e.g. ABTC, listed 2025-09-03); the window actually used
-        is in ``n_est``, ``est_start`` and ``est_end``.
-
-    Notes
-    -----
-    Market model on the estimation sample (L1 = ``n_est`` rows, k parameters):
-    ``R_t = a + b' F_t + e_t`` by OLS, ``sigma^2 = SSR / (L1 - k)``. For the
-    event-window rows ``X*`` (constant and factors):
-
-    * ``AR = R* - X* theta``;
-    * ``V = sigma^2 (I + X* (X'X)^-1 X*')`` (MacKinlay 1997): the
-      prediction variance, i.e. ``sigma^2`` plus the estimation error;
-    * ``CAR(t1, t2) = g' AR`` with g the indicator of days t1..t2 and
-      ``Var(CAR) = g' V g``; with ``variance="simple"`` it is ``L2 sigma^2``
-      (L2 = number of days with data in the window);
-    * ``t = AR / sqrt(V_tt)``, ``t = CAR / sqrt(Var(CAR))``; two-sided p-values
-      from Student's t with ``L1 - k`` degrees of freedom (exact under normal
-      errors; MacKinlay's asymptotic N(0, 1) for large L1).
-
-    Estimation sample: sessions in the estimation window, minus other
-    catalogued events' event windows for the same ticker (``n_excluded``),
-    minus rows where the ticker or a factor is NaN (e.g. before listing).
-    Event dates that are not sessions roll to the next session (``session``,
-    ``rolled``). An event window cut off by the end of the data is truncated
-    and noted in ``warnings``. ``overlaps`` lists other events of the same
-    ticker whose event windows intersect this one (comma-separated ids).
-    """
-    if not isinstance(returns, pd.DataFrame) or not isinstance(returns.index, pd.DatetimeIndex):
-        raise ConfigError("returns must be a DataFrame indexed by a DatetimeIndex of sessions")
+    models: Sequence[EventModel | str],
+    estimation_window: tuple[int, int],
+    event_window: tuple[int, int],
+    sub_windows: Sequence[tuple[int, int]],
+    min_estimation: int,
+    short_estimation: int,
+    variance: str,
+    exclude_overlaps: bool,
+    alpha: float,
+) -> _Settings:
+    if not isinstance(returns, pd.DataFrame):
+        raise ConfigError(f"returns must be a DataFrame of daily log returns, got {type(returns).__name__}")
+    check_index(returns, "returns")
     if returns.empty:
         raise ConfigError("returns is empty: pass a frame with at least one session and one ticker")
-    if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
-        raise ConfigError("returns index must be sorted ascending without duplicate dates (sort_index())")
-    if variance not in ("prediction", "simple"):
-        raise ConfigError(f"variance must be 'prediction' or 'simple', got {variance!r}")
-    fac = (factors,) if isinstance(factors, str) else tuple(factors)
-    if not fac:
-        raise ConfigError("factors is empty: pass at least one factor, e.g. ('^NDX',)")
-    _require_tickers(returns, fac)
+    var_kind = cast(Variance, check_choice(variance, "variance", ("prediction", "simple")))
+    check_open_unit(alpha, "alpha", example="0.05")
+    resolved = _resolve_models(models)
+    factors = list(dict.fromkeys(f for m in resolved for f in m.factors))
+    require_columns(returns, factors)
     est_lo, est_hi = _check_window("estimation_window", estimation_window)
     ev_lo, ev_hi = _check_window("event_window", event_window)
     if est_hi >= ev_lo:
@@ -376,14 +581,14 @@ def event_study(
             f"estimation_window {estimation_window!r} spans {n_requested} sessions but returns has only "
             f"{len(returns)}: shorten the window or pass more data"
         )
-    k = len(fac) + 1
-    if min_estimation < k + 1:
-        raise ConfigError(f"min_estimation must be >= {k + 1} for {k} parameters, got {min_estimation}")
-    if min_estimation > n_requested:
+    k = 1 + max(len(m.terms) for m in resolved)
+    min_est = check_int(min_estimation, "min_estimation", minimum=k + 1)
+    if min_est > n_requested:
         raise ConfigError(
-            f"min_estimation={min_estimation} exceeds the estimation window length {n_requested} "
+            f"min_estimation={min_est} exceeds the estimation window length {n_requested} "
             f"{estimation_window!r}: lower min_estimation or widen the window"
         )
+    short = check_int(short_estimation, "short_estimation", minimum=min_est)
     windows: list[tuple[int, int]] = [(ev_lo, ev_hi)]
     for sub in sub_windows:
         lo, hi = _check_window("sub_windows entry", sub)
@@ -393,230 +598,830 @@ def event_study(
             )
         if (lo, hi) not in windows:
             windows.append((lo, hi))
+    terms = tuple(dict.fromkeys(t for m in resolved for t in m.terms))
+    return _Settings(
+        models=resolved,
+        est=(est_lo, est_hi),
+        ev=(ev_lo, ev_hi),
+        windows=tuple(windows),
+        min_estimation=min_est,
+        short_estimation=short,
+        variance=var_kind,
+        exclude_overlaps=bool(exclude_overlaps),
+        alpha=float(alpha),
+        terms=terms,
+    )
 
-    catalogue = _normalise_events(events)
+
+def _select_pairs(
+    catalogue: pd.DataFrame, tickers: Sequence[str] | None, returns: pd.DataFrame, s: _Settings
+) -> list[tuple[int, str]]:
     selected = None if tickers is None else {validate_ticker(t) for t in tickers}
-    pairs: list[tuple[int, str]] = []
-    for i, evt in enumerate(catalogue["tickers"]):
-        for t in evt:
-            if selected is None or t in selected:
-                pairs.append((i, t))
+    pairs = [
+        (i, t) for i, evt in enumerate(catalogue["tickers"]) for t in evt if selected is None or t in selected
+    ]
     if not pairs:
         raise ConfigError(f"no (event, ticker) pairs to study: tickers={tickers!r} matches no event")
     needed = list(dict.fromkeys(t for _, t in pairs))
-    _require_tickers(returns, needed)
+    require_columns(returns, needed)
+    factors = {f for m in s.models for f in m.factors}
     for t in needed:
-        if t in fac:
-            raise ConfigError(f"ticker {t!r} is also a market-model factor {fac}: drop it from factors")
+        if t in factors:
+            raise ConfigError(f"ticker {t!r} is also a factor of the event models: drop it from the models")
+    return pairs
 
-    sessions = returns.index
-    n_sessions = len(sessions)
-    # Event session position per event (None: outside the data).
-    positions: list[int | None] = []
-    event_dates = pd.DatetimeIndex(catalogue["date"])
-    for when in event_dates:
-        first_on_after = int(sessions.searchsorted(when, side="left"))
-        inside = sessions[0] <= when and first_on_after < n_sessions
-        positions.append(first_on_after if inside else None)
-    # Event-window positions per ticker: ticker -> [(event_id, set of positions)].
-    windows_by_ticker: dict[str, list[tuple[str, set[int]]]] = {}
+
+# ----------------------------------------------------------------------------- results
+
+
+def _ts(value: Any) -> pd.Timestamp:
+    """A table cell as ``Timestamp`` (pandas types cells as a broad scalar union)."""
+    return pd.Timestamp(value)
+
+
+def _window_label(lo: int, hi: int) -> str:
+    return f"({lo:+d},{hi:+d})"
+
+
+def _simple(log_value: Any) -> Any:
+    return np.expm1(log_value)
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Tidy results of :func:`event_study`.
+
+    Attributes
+    ----------
+    car
+        One row per (event, ticker, model) for the full event window, *including*
+        pairs that could not be estimated: ``event_id, ticker, label, model,
+        event_date, session, rolled, window, rel_start, rel_end, n_days, car_log,
+        car_simple, se, t, p, p_adj, df, n_est, est_start, est_end, short_window,
+        n_excluded, intercept, beta[<term>]..., sigma, overlaps, estimable,
+        reason, warnings``. ``se`` is the SE of ``car_log``; ``intercept`` is the
+        estimated intercept (not used by a zero-alpha model).
+    car_windows
+        One row per (event, ticker, model, window) for estimable pairs, the event
+        window and every sub-window: ``event_id, ticker, model, window, rel_start,
+        rel_end, n_days, car_log, car_simple, se, t, p, df, p_adj``.
+    ar
+        One row per (event, ticker, model, relative day) for estimable pairs:
+        ``event_id, ticker, model, rel_day, date, ret, expected, ar, se, t, p,
+        car_log`` (cumulative log AR from the window start).
+    bmp
+        One row per (model, event, window) with at least two estimable tickers:
+        ``model, event_id, window, n, mean_scar, t_bmp, p_bmp, rbar, t_kp, p_kp``.
+    models, estimation_window, event_window, variance, alpha
+        The settings used.
+    """
+
+    car: pd.DataFrame
+    car_windows: pd.DataFrame
+    ar: pd.DataFrame
+    bmp: pd.DataFrame
+    models: tuple[EventModel, ...]
+    estimation_window: tuple[int, int]
+    event_window: tuple[int, int]
+    variance: str
+    alpha: float = DEFAULT_ALPHA
+    short_estimation: int = field(default=DEFAULT_SHORT_ESTIMATION, repr=False)
+
+    @property
+    def window(self) -> str:
+        """Label of the full event window, e.g. ``"(-1,+5)"``."""
+        return _window_label(*self.event_window)
+
+    def paths(self, model: str | None = None, kind: Literal["car_log", "ar"] = "car_log") -> pd.DataFrame:
+        """Cumulative (``car_log``) or daily (``ar``) abnormal log returns for plotting.
+
+        Index ``rel_day``; columns (``event_id``, ``ticker``) for one model
+        (default: the first).
+        """
+        name = self.models[0].name if model is None else model
+        check_choice(name, "model", [m.name for m in self.models])
+        check_choice(kind, "kind", ("car_log", "ar"))
+        sub = self.ar[self.ar["model"] == name]
+        return sub.pivot(index="rel_day", columns=["event_id", "ticker"], values=kind)
+
+    @property
+    def ar_wide(self) -> pd.DataFrame:
+        """Daily AR of the first model: index ``rel_day``, columns (``event_id``, ``ticker``)."""
+        return self.paths(kind="ar")
+
+    @property
+    def car_wide(self) -> pd.DataFrame:
+        """Cumulative log AR of the first model: index ``rel_day``, columns (``event_id``, ``ticker``)."""
+        return self.paths(kind="car_log")
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per (event, ticker, model, window) incl. not-estimable pairs (full window).
+
+        Columns ``event_id, ticker, model, window, rel_start, rel_end, n_days,
+        car_log, car_simple, se, t, p, p_adj, df, n_est, short_window, overlaps,
+        estimable, reason``.
+        """
+        keys = ["event_id", "ticker", "model"]
+        info = self.car.loc[:, [*keys, "n_est", "short_window", "overlaps", "estimable", "reason"]]
+        est = self.car_windows.merge(info, on=keys, how="left")
+        missing = self.car.loc[~self.car["estimable"]]
+        cols = ["event_id", "ticker", "model", "window", "rel_start", "rel_end", "n_days", "car_log"]
+        cols += ["car_simple", "se", "t", "p", "p_adj", "df", "n_est", "short_window", "overlaps"]
+        cols += ["estimable", "reason"]
+        frames = [f.loc[:, cols] for f in (est, missing) if not f.empty]
+        if not frames:
+            return pd.DataFrame(columns=cols)
+        out = pd.concat(frames, ignore_index=True)
+        order = {
+            (e, t): i for i, (e, t) in enumerate(zip(self.car["event_id"], self.car["ticker"], strict=True))
+        }
+        out["_o"] = [order[(e, t)] for e, t in zip(out["event_id"], out["ticker"], strict=True)]
+        out["_m"] = out["model"].map({m.name: i for i, m in enumerate(self.models)})
+        out = out.sort_values(["_o", "_m"], kind="stable").drop(columns=["_o", "_m"]).reset_index(drop=True)
+        for col in ("n_days", "n_est", "rel_start", "rel_end"):
+            out[col] = out[col].astype("Int64")
+        return out
+
+    def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+        """Intervals at level ``1 - alpha`` of every estimable CAR, in log and simple returns.
+
+        Returns
+        -------
+        pd.DataFrame
+            ``event_id, ticker, model, window, car_log, ci_low, ci_high, car_simple,
+            ci_low_simple, ci_high_simple``: ``car_log +- t_{df, 1-alpha/2} se`` and
+            its ``exp(.) - 1`` transform.
+        """
+        check_open_unit(alpha, "alpha", example="0.05")
+        w = self.car_windows
+        q = stats.t.ppf(1.0 - alpha / 2.0, w["df"].to_numpy(dtype=np.float64))
+        se = w["se"].to_numpy(dtype=np.float64)
+        car = w["car_log"].to_numpy(dtype=np.float64)
+        out = w.loc[:, ["event_id", "ticker", "model", "window"]].copy()
+        out["car_log"] = car
+        out["ci_low"] = car - q * se
+        out["ci_high"] = car + q * se
+        out["car_simple"] = _simple(car)
+        out["ci_low_simple"] = _simple(out["ci_low"].to_numpy())
+        out["ci_high_simple"] = _simple(out["ci_high"].to_numpy())
+        return out.reset_index(drop=True)
+
+    def metrics(self) -> pd.DataFrame:
+        """The ``car`` metrics record: exactly :data:`CAR_METRIC_COLUMNS`.
+
+        Every window of estimable pairs, plus the full window (NaN numbers) of
+        pairs that could not be estimated.
+        """
+        return self.summary_frame().loc[:, list(CAR_METRIC_COLUMNS)]
+
+    def agreement(self, *, window: str | None = None, alpha: float | None = None) -> pd.DataFrame:
+        """See :func:`model_agreement`."""
+        return model_agreement(self, window=window, alpha=alpha)
+
+
+# ----------------------------------------------------------------------------- study steps
+
+
+def _event_positions(catalogue: pd.DataFrame, sessions: pd.DatetimeIndex) -> list[int | None]:
+    """Position of each event's session (first session on/after its date; None outside)."""
+    out: list[int | None] = []
+    for when in pd.DatetimeIndex(catalogue["date"]):
+        pos = int(sessions.searchsorted(when, side="left"))
+        out.append(pos if sessions[0] <= when and pos < len(sessions) else None)
+    return out
+
+
+def _event_spans(
+    catalogue: pd.DataFrame, positions: list[int | None], s: _Settings
+) -> dict[str, list[tuple[str, set[int]]]]:
+    """Ticker -> [(event_id, event-window positions)] of every catalogued event."""
+    spans: dict[str, list[tuple[str, set[int]]]] = {}
     for i, evt in enumerate(catalogue["tickers"]):
-        pos_i = positions[i]
-        if pos_i is None:
-            continue
-        span = set(range(pos_i + ev_lo, pos_i + ev_hi + 1))
-        for t in evt:
-            windows_by_ticker.setdefault(t, []).append((str(catalogue.at[i, "event_id"]), span))
-
-    y_all = returns.loc[:, needed].to_numpy(dtype=np.float64)
-    col_of = {t: j for j, t in enumerate(needed)}
-    f_all = returns.loc[:, list(fac)].to_numpy(dtype=np.float64)
-    x_all = np.column_stack([np.ones(n_sessions), f_all])
-    x_ok = np.isfinite(f_all).all(axis=1)
-
-    car_rows: list[dict[str, Any]] = []
-    window_rows: list[dict[str, Any]] = []
-    ar_frames: list[pd.DataFrame] = []
-    to_warn: list[str] = []
-    model = _model_label(fac)
-    for i, ticker in pairs:
-        eid = str(catalogue.at[i, "event_id"])
-        event_date = event_dates[i]
         pos = positions[i]
-        row: dict[str, Any] = {
-            "event_id": eid,
-            "ticker": ticker,
-            "label": str(catalogue.at[i, "label"]),
-            "event_date": event_date,
-            "session": pd.NaT if pos is None else sessions[pos],
-            "rolled": False if pos is None else bool(sessions[pos] != event_date),
-            "window": _window_label(ev_lo, ev_hi),
-            "rel_start": ev_lo,
-            "rel_end": ev_hi,
-            "n_days": 0,
-            "car": np.nan,
+        if pos is None:
+            continue
+        span = set(range(pos + s.ev[0], pos + s.ev[1] + 1))
+        for t in evt:
+            spans.setdefault(t, []).append((str(catalogue.at[i, "event_id"]), span))
+    return spans
+
+
+def _design_matrix(returns: pd.DataFrame, s: _Settings) -> pd.DataFrame:
+    """Constant and every model term on all sessions (lags taken on the full frame)."""
+    cols: dict[str, pd.Series] = {_CONST: pd.Series(1.0, index=returns.index)}
+    for term in s.terms:
+        if term in returns.columns:
+            cols[term] = returns[term].astype(np.float64)
+            continue
+        for m in s.models:
+            for j in range(1, m.btc_lags + 1):
+                if _lag_label(m.btc, j) == term:
+                    cols[term] = returns[m.btc].astype(np.float64).shift(j)
+    return pd.DataFrame(cols, index=returns.index)
+
+
+@dataclass
+class _Pair:
+    """Estimation sample and bookkeeping of one (event, ticker)."""
+
+    row: dict[str, Any]
+    pos: int | None
+    est_idx: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    notes: list[str] = field(default_factory=list)
+    warn: str = ""
+
+
+def _base_row(
+    catalogue: pd.DataFrame, i: int, ticker: str, pos: int | None, sessions: pd.DatetimeIndex, s: _Settings
+) -> dict[str, Any]:
+    event_date = _ts(catalogue.at[i, "date"])
+    return {
+        "event_id": str(catalogue.at[i, "event_id"]),
+        "ticker": str(ticker),
+        "label": str(catalogue.at[i, "label"]),
+        "model": "",
+        "event_date": event_date,
+        "session": pd.NaT if pos is None else sessions[pos],
+        "rolled": False if pos is None else bool(sessions[pos] != event_date),
+        "window": _window_label(*s.ev),
+        "rel_start": s.ev[0],
+        "rel_end": s.ev[1],
+        "n_days": 0,
+        "car_log": np.nan,
+        "car_simple": np.nan,
+        "se": np.nan,
+        "t": np.nan,
+        "p": np.nan,
+        "p_adj": np.nan,
+        "df": np.nan,
+        "n_est": 0,
+        "est_start": pd.NaT,
+        "est_end": pd.NaT,
+        "short_window": False,
+        "n_excluded": 0,
+        "intercept": np.nan,
+        **{f"beta[{t}]": np.nan for t in s.terms},
+        "sigma": np.nan,
+        "overlaps": "",
+        "estimable": False,
+        "reason": "",
+        "warnings": "",
+    }
+
+
+def _estimation_sample(
+    pair: _Pair,
+    spans: dict[str, list[tuple[str, set[int]]]],
+    ok: npt.NDArray[np.bool_],
+    sessions: pd.DatetimeIndex,
+    s: _Settings,
+) -> None:
+    """Fill the estimation sample of a pair: window minus other events' windows minus NaN rows."""
+    row, pos = pair.row, pair.pos
+    if pos is None:
+        row["reason"] = (
+            f"event date {row['event_date'].date()} is outside the data "
+            f"({sessions[0].date()} to {sessions[-1].date()})"
+        )
+        return
+    own = set(range(pos + s.ev[0], pos + s.ev[1] + 1))
+    others = [(oid, span) for oid, span in spans.get(row["ticker"], []) if oid != row["event_id"]]
+    row["overlaps"] = _LIST_SEPARATOR.join(sorted(oid for oid, span in others if span & own))
+    est_span = set(range(max(pos + s.est[0], 0), max(pos + s.est[1] + 1, 0)))
+    excluded: set[int] = set()
+    if s.exclude_overlaps:
+        for _, span in others:
+            excluded |= span & est_span
+    row["n_excluded"] = len(excluded)
+    candidates = np.array(sorted(est_span - excluded), dtype=np.int64)
+    est_idx = candidates[ok[candidates]] if candidates.size else candidates
+    n_est = int(est_idx.size)
+    row["n_est"] = n_est
+    if n_est:
+        row["est_start"] = sessions[est_idx[0]]
+        row["est_end"] = sessions[est_idx[-1]]
+    if n_est < s.min_estimation:
+        row["reason"] = (
+            f"{n_est} estimation observations in {_window_label(*s.est)} after excluding "
+            f"{len(excluded)} overlapping event days; need >= {s.min_estimation} (min_estimation)"
+        )
+        return
+    available = s.n_requested - len(excluded)
+    if n_est < available:
+        pair.notes.append(
+            f"estimation window has {n_est} of {available} requested sessions "
+            f"({row['est_start'].date()} to {row['est_end'].date()})"
+        )
+    if n_est < s.short_estimation:
+        row["short_window"] = True
+        pair.warn = (
+            f"{row['ticker']}, event {row['event_id']}: short estimation window, {n_est} sessions "
+            f"({row['est_start'].date()} to {row['est_end'].date()}) < {s.short_estimation} "
+            f"(short_estimation); using them (min_estimation={s.min_estimation})"
+        )
+    pair.est_idx = est_idx
+
+
+def _window_stats(
+    rel: npt.NDArray[np.int64], ar: FloatArray, cov: FloatArray, dof: int, n_est_sigma2: float, s: _Settings
+) -> list[dict[str, Any]]:
+    """CAR statistics of every window from the valid event-window days."""
+    out = []
+    for lo, hi in s.windows:
+        g = ((rel >= lo) & (rel <= hi)).astype(np.float64)
+        n_days = int(g.sum())
+        stat: dict[str, Any] = {
+            "window": _window_label(lo, hi),
+            "rel_start": lo,
+            "rel_end": hi,
+            "n_days": n_days,
+            "car_log": np.nan,
+            "car_simple": np.nan,
             "se": np.nan,
             "t": np.nan,
             "p": np.nan,
-            "df": np.nan,
-            "n_est": 0,
-            "est_start": pd.NaT,
-            "est_end": pd.NaT,
-            "n_excluded": 0,
-            "model": model,
-            "alpha": np.nan,
-            **{f"beta[{f}]": np.nan for f in fac},
-            "sigma": np.nan,
-            "overlaps": "",
-            "estimable": False,
-            "reason": "",
-            "warnings": "",
+            "df": dof,
         }
-        notes: list[str] = []
-        if pos is None:
-            row["reason"] = (
-                f"event date {event_date.date()} is outside the data "
-                f"({sessions[0].date()} to {sessions[-1].date()})"
+        if n_days:
+            car = float(g @ ar)
+            var = float(g @ cov @ g) if s.variance == "prediction" else n_days * n_est_sigma2
+            t_car = car / math.sqrt(var)
+            stat.update(
+                car_log=car,
+                car_simple=float(np.expm1(car)),
+                se=math.sqrt(var),
+                t=t_car,
+                p=float(2.0 * stats.t.sf(abs(t_car), dof)),
             )
-            car_rows.append(row)
-            continue
+        out.append(stat)
+    return out
 
-        own = set(range(pos + ev_lo, pos + ev_hi + 1))
-        others = [(oid, span) for oid, span in windows_by_ticker.get(ticker, []) if oid != eid]
-        row["overlaps"] = _LIST_SEPARATOR.join(sorted(oid for oid, span in others if span & own))
 
-        est_span = set(range(max(pos + est_lo, 0), max(pos + est_hi + 1, 0)))
-        excluded: set[int] = set()
-        if exclude_overlaps:
-            for _, span in others:
-                excluded |= span & est_span
-        row["n_excluded"] = len(excluded)
-        candidates = np.array(sorted(est_span - excluded), dtype=np.int64)
-        y_col = y_all[:, col_of[ticker]]
-        ok = x_ok & np.isfinite(y_col)
-        est_idx = candidates[ok[candidates]] if candidates.size else candidates
-        n_est = int(est_idx.size)
-        row["n_est"] = n_est
-        if n_est:
-            row["est_start"] = sessions[est_idx[0]]
-            row["est_end"] = sessions[est_idx[-1]]
-        if n_est < min_estimation:
-            row["reason"] = (
-                f"{n_est} estimation observations in {_window_label(est_lo, est_hi)} after excluding "
-                f"{len(excluded)} overlapping event days; need >= {min_estimation} (min_estimation)"
-            )
-            car_rows.append(row)
-            continue
-        available = n_requested - len(excluded)
-        if n_est < available:
-            msg = (
-                f"{ticker}, event {eid}: estimation window has {n_est} of {available} requested sessions "
-                f"({row['est_start'].date()} to {row['est_end'].date()}); using them "
-                f"(min_estimation={min_estimation})"
-            )
-            notes.append(msg)
-            to_warn.append(msg)
+@dataclass
+class _Collector:
+    car: list[dict[str, Any]] = field(default_factory=list)
+    windows: list[dict[str, Any]] = field(default_factory=list)
+    ar: list[pd.DataFrame] = field(default_factory=list)
+    residuals: dict[tuple[str, str, str], tuple[npt.NDArray[np.int64], FloatArray]] = field(
+        default_factory=dict
+    )
 
-        x_est = x_all[est_idx]
-        fit = sm.OLS(y_col[est_idx], x_est).fit()
-        theta = np.asarray(fit.params, dtype=np.float64)
-        sigma2 = float(fit.scale)
-        xtx_inv = np.asarray(fit.normalized_cov_params, dtype=np.float64)
-        dof = n_est - k
-        row["df"] = dof
-        row["alpha"] = float(theta[0])
-        for j, f in enumerate(fac):
-            row[f"beta[{f}]"] = float(theta[j + 1])
-        row["sigma"] = float(np.sqrt(sigma2))
 
-        ev_pos = np.arange(max(pos + ev_lo, 0), min(pos + ev_hi, n_sessions - 1) + 1)
-        if ev_pos.size < ev_hi - ev_lo + 1:
-            notes.append(
-                f"event window truncated by the data to relative days {int(ev_pos[0] - pos):+d}.."
-                f"{int(ev_pos[-1] - pos):+d}"
-            )
-        valid = ok[ev_pos]
-        if not valid.all():
-            missing_days = ", ".join(f"{int(p - pos):+d}" for p in ev_pos[~valid])
-            notes.append(f"no data on relative day(s) {missing_days}")
-        x_ev = x_all[ev_pos]
-        y_ev = y_col[ev_pos]
-        expected = x_ev @ theta
-        ar = np.where(valid, y_ev - expected, np.nan)
-        xv = x_ev[valid]
-        v = sigma2 * (np.eye(xv.shape[0]) + xv @ xtx_inv @ xv.T)
-        se = np.full(ev_pos.size, np.nan)
-        se[valid] = np.sqrt(np.diag(v)) if variance == "prediction" else np.sqrt(sigma2)
-        t_ar = ar / se
-        rel = ev_pos - pos
-        ar_frames.append(
-            pd.DataFrame(
-                {
-                    "event_id": eid,
-                    "ticker": ticker,
-                    "rel_day": rel.astype(np.int64),
-                    "date": sessions[ev_pos],
-                    "ret": y_ev,
-                    "expected": expected,
-                    "ar": ar,
-                    "se": se,
-                    "t": t_ar,
-                    "p": 2.0 * stats.t.sf(np.abs(t_ar), dof),
-                    "car": np.where(valid, np.cumsum(np.nan_to_num(ar, nan=0.0)), np.nan),
-                }
-            )
+def _study_model(
+    pair: _Pair,
+    model: EventModel,
+    y_col: FloatArray,
+    design: dict[str, FloatArray],
+    ok: npt.NDArray[np.bool_],
+    sessions: pd.DatetimeIndex,
+    s: _Settings,
+    out: _Collector,
+) -> None:
+    """Fit one model on a pair's estimation sample and record its AR and CARs."""
+    row = {**pair.row, "model": model.name}
+    notes = list(pair.notes)
+    if pair.row["reason"]:
+        out.car.append(row)
+        return
+    pos = pair.pos
+    assert pos is not None
+    x_all = design[model.name]
+    fit = fit_normal_returns(y_col[pair.est_idx], x_all[pair.est_idx], zero_alpha=model.zero_alpha)
+    row["df"] = fit.dof
+    row["intercept"] = float(fit.theta[0])
+    for j, term in enumerate(model.terms):
+        row[f"beta[{term}]"] = float(fit.theta[j + 1])
+    row["sigma"] = math.sqrt(fit.sigma2)
+    key = (row["event_id"], row["ticker"], model.name)
+    out.residuals[key] = (pair.est_idx, fit.residuals)
+
+    n_sessions = len(sessions)
+    ev_pos = np.arange(max(pos + s.ev[0], 0), min(pos + s.ev[1], n_sessions - 1) + 1)
+    if ev_pos.size < s.ev[1] - s.ev[0] + 1:
+        notes.append(
+            f"event window truncated by the data to relative days {int(ev_pos[0] - pos):+d}.."
+            f"{int(ev_pos[-1] - pos):+d}"
         )
-        rel_valid = rel[valid]
-        ar_valid = ar[valid]
-        for lo, hi in windows:
-            g = ((rel_valid >= lo) & (rel_valid <= hi)).astype(np.float64)
-            n_days = int(g.sum())
-            stat: dict[str, Any] = {
-                "event_id": eid,
-                "ticker": ticker,
-                "window": _window_label(lo, hi),
-                "rel_start": lo,
-                "rel_end": hi,
-                "n_days": n_days,
-                "car": np.nan,
-                "se": np.nan,
-                "t": np.nan,
-                "p": np.nan,
+    valid = ok[ev_pos]
+    if not valid.all():
+        notes.append(f"no data on relative day(s) {', '.join(f'{int(p - pos):+d}' for p in ev_pos[~valid])}")
+    rel = (ev_pos - pos).astype(np.int64)
+    expected_v, ar_v, cov = abnormal_returns(
+        fit, y_col[ev_pos[valid]], x_all[ev_pos[valid]], variance=s.variance
+    )
+    expected = np.full(ev_pos.size, np.nan)
+    ar = np.full(ev_pos.size, np.nan)
+    se = np.full(ev_pos.size, np.nan)
+    expected[valid], ar[valid] = expected_v, ar_v
+    se[valid] = np.sqrt(np.diag(cov))
+    t_ar = ar / se
+    out.ar.append(
+        pd.DataFrame(
+            {
+                "event_id": row["event_id"],
+                "ticker": row["ticker"],
+                "model": model.name,
+                "rel_day": rel,
+                "date": sessions[ev_pos],
+                "ret": y_col[ev_pos],
+                "expected": expected,
+                "ar": ar,
+                "se": se,
+                "t": t_ar,
+                "p": 2.0 * stats.t.sf(np.abs(t_ar), fit.dof),
+                "car_log": np.where(valid, np.cumsum(np.nan_to_num(ar, nan=0.0)), np.nan),
             }
-            if n_days:
-                car = float(g @ ar_valid)
-                var = float(g @ v @ g) if variance == "prediction" else n_days * sigma2
-                t_car = car / np.sqrt(var)
-                stat.update(
-                    car=car,
-                    se=float(np.sqrt(var)),
-                    t=float(t_car),
-                    p=float(2.0 * stats.t.sf(abs(t_car), dof)),
-                )
-            window_rows.append(stat)
-            if (lo, hi) == (ev_lo, ev_hi):
-                for key in ("n_days", "car", "se", "t", "p"):
-                    row[key] = stat[key]
-        row["estimable"] = row["n_days"] > 0
-        if not row["estimable"]:
-            row["reason"] = "no event-window day with data"
-        row["warnings"] = "; ".join(notes)
-        car_rows.append(row)
+        )
+    )
+    for stat in _window_stats(rel[valid], ar_v, cov, fit.dof, fit.sigma2, s):
+        out.windows.append(
+            {"event_id": row["event_id"], "ticker": row["ticker"], "model": model.name, **stat}
+        )
+        if (stat["rel_start"], stat["rel_end"]) == s.ev:
+            for k in ("n_days", "car_log", "car_simple", "se", "t", "p"):
+                row[k] = stat[k]
+    row["estimable"] = row["n_days"] > 0
+    if not row["estimable"]:
+        row["reason"] = "no event-window day with data"
+    row["warnings"] = "; ".join(notes)
+    out.car.append(row)
 
+
+def holm(p: npt.ArrayLike) -> FloatArray:
+    """Holm (1979) step-down adjusted p-values; NaN entries stay NaN and do not count.
+
+    Notes
+    -----
+    ``p_(i) -> max_{j <= i} min(1, (m - j + 1) p_(j))`` over the m finite p-values
+    sorted ascending; identical to ``statsmodels.stats.multitest.multipletests(
+    method="holm")``, hand-written because that call runs ``gc.collect()`` each
+    time (tens of ms, and an event study needs one per model and window).
+    """
+    arr = np.asarray(p, dtype=np.float64)
+    out = np.full(arr.shape, np.nan)
+    fin = np.flatnonzero(np.isfinite(arr))
+    if fin.size:
+        order = fin[np.argsort(arr[fin], kind="stable")]
+        m = order.size
+        scaled = np.minimum(1.0, arr[order] * np.arange(m, 0, -1))
+        out[order] = np.maximum.accumulate(scaled)
+    return out
+
+
+def _holm(frame: pd.DataFrame) -> pd.Series:
+    """Holm-adjusted ``p`` within each (model, window): the events x tickers family."""
+    adj = pd.Series(np.nan, index=frame.index, dtype=np.float64)
+    for _, sub in frame.groupby(["model", "window"], sort=False):
+        adj.loc[sub.index] = holm(sub["p"].to_numpy(dtype=np.float64))
+    return adj
+
+
+def _cross_section(windows: pd.DataFrame, out: _Collector) -> pd.DataFrame:
+    """BMP / KP test per (model, event, window) over the event's estimable tickers."""
+    rows = []
+    if windows.empty:
+        return pd.DataFrame(
+            columns=[
+                "model",
+                "event_id",
+                "window",
+                "n",
+                "mean_scar",
+                "t_bmp",
+                "p_bmp",
+                "rbar",
+                "t_kp",
+                "p_kp",
+            ]
+        )
+    for (model, eid, window), sub in windows.groupby(["model", "event_id", "window"], sort=False):
+        sub = sub[np.isfinite(sub["car_log"].to_numpy(dtype=np.float64))]
+        if len(sub) < 2:
+            continue
+        parts = [out.residuals[(str(eid), str(t), str(model))] for t in sub["ticker"]]
+        rows_at = np.unique(np.concatenate([pos for pos, _ in parts]))
+        matrix = np.full((rows_at.size, len(parts)), np.nan)
+        for j, (pos, values) in enumerate(parts):
+            matrix[np.searchsorted(rows_at, pos), j] = values
+        resid = pd.DataFrame(matrix)
+        test = bmp_test(sub["car_log"] / sub["se"], rbar=mean_residual_correlation(resid))
+        rows.append(
+            {
+                "model": model,
+                "event_id": eid,
+                "window": window,
+                "n": test.n,
+                "mean_scar": test.mean_scar,
+                "t_bmp": test.t_bmp,
+                "p_bmp": test.p_bmp,
+                "rbar": test.rbar,
+                "t_kp": test.t_kp,
+                "p_kp": test.p_kp,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["model", "event_id", "window", "n", "mean_scar", "t_bmp", "p_bmp", "rbar", "t_kp", "p_kp"],
+    )
+
+
+# ----------------------------------------------------------------------------- study
+
+
+def event_study(
+    returns: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    models: Sequence[EventModel | str] = DEFAULT_MODELS,
+    estimation_window: tuple[int, int] = DEFAULT_ESTIMATION_WINDOW,
+    event_window: tuple[int, int] = DEFAULT_EVENT_WINDOW,
+    sub_windows: Sequence[tuple[int, int]] = DEFAULT_SUB_WINDOWS,
+    min_estimation: int = DEFAULT_MIN_ESTIMATION,
+    short_estimation: int = DEFAULT_SHORT_ESTIMATION,
+    tickers: Sequence[str] | None = None,
+    exclude_overlaps: bool = True,
+    variance: Literal["prediction", "simple"] = "prediction",
+    alpha: float = DEFAULT_ALPHA,
+) -> EventStudyResult:
+    """Event study of every (event, ticker) pair under several normal-return models.
+
+    Parameters
+    ----------
+    returns
+        Wide daily log returns indexed by a sorted ``DatetimeIndex`` of sessions.
+    events
+        Catalogue as returned by :func:`load_events` (needs ``event_id``, ``date``
+        and ``tickers``; ``tickers`` may be a tuple or a space-separated string).
+    models
+        :class:`EventModel` objects or names in :data:`MODELS` (default: ``market``,
+        ``zero_alpha``, ``two_factor``), estimated on the same sample.
+    estimation_window, event_window
+        Inclusive windows in sessions relative to the event session, e.g.
+        ``(-250, -11)`` and ``(-1, 5)``; the estimation window must end before the
+        event window starts.
+    sub_windows
+        Further CAR windows inside the event window.
+    min_estimation
+        Fewest estimation observations; below it the pair is reported as not
+        estimable (``estimable=False`` with the ``reason``).
+    short_estimation
+        Below this many estimation observations a pair is estimated but flagged
+        ``short_window`` and a :class:`ShortSampleWarning` is issued.
+    tickers
+        Restrict the study to these tickers; ``None`` studies every catalogued
+        ticker, which must then all be columns of ``returns``.
+    exclude_overlaps
+        Drop other catalogued events' event windows (same ticker) from the
+        estimation window.
+    variance
+        ``"prediction"`` (default, with the estimation-error correction) or
+        ``"simple"`` (``sigma^2`` per day, ``L2 sigma^2`` for a CAR).
+    alpha
+        Significance level the result's sentences use (:func:`model_agreement`);
+        ``p_adj`` itself does not depend on it.
+
+    Returns
+    -------
+    EventStudyResult
+
+    Raises
+    ------
+    ConfigError
+        Unknown ticker, factor or model, malformed or overlapping windows,
+        estimation window longer than the data, ``min_estimation`` too small or
+        larger than the estimation window, sub-window outside the event window.
+
+    Warns
+    -----
+    ShortSampleWarning
+        For pairs estimated on fewer than ``short_estimation`` sessions (e.g.
+        ABTC, listed 2025-09-03).
+
+    Notes
+    -----
+    Per model on the estimation sample (L1 = ``n_est`` rows, k parameters):
+    ``R_t = a + b' F_t + e_t`` by OLS, ``sigma^2 = SSR / (L1 - k)``; the
+    zero-alpha model predicts ``b' F_t`` (``a`` estimated so that ``b`` is not
+    biased by a drift, but not extrapolated). For the event-window rows ``X*``:
+
+    * ``AR = R* - X* theta`` (log returns), ``V = sigma^2 (I + X* (X'X)^-1 X*')``
+      (MacKinlay 1997; slope block only for zero alpha);
+    * ``CAR(t1, t2) = g' AR`` (``car_log``), ``Var(CAR) = g' V g`` (``L2 sigma^2``
+      with ``variance="simple"``), ``car_simple = exp(car_log) - 1``;
+    * per-firm ``t = CAR / se`` with Student t p-values on ``L1 - k`` degrees of
+      freedom; ``p_adj`` is Holm over all (event, ticker) of a model and window;
+    * BMP: ``SCAR_i = CAR_i / se_i`` over an event's tickers,
+      ``t = mean / (sd / sqrt(N))``; KP multiplies it by
+      ``sqrt((1 - rbar) / (1 + (N - 1) rbar))`` with rbar the mean pairwise
+      correlation of the tickers' estimation residuals (all share the event date).
+
+    Estimation sample: sessions in the estimation window, minus other catalogued
+    events' event windows for the same ticker (``n_excluded``), minus rows where
+    the ticker or any model's regressor is NaN (e.g. before listing) - the same
+    rows for every model. Event dates that are not sessions roll to the next
+    session (``session``, ``rolled``). An event window cut off by the end of the
+    data is truncated and noted in ``warnings``. ``overlaps`` lists other events of
+    the same ticker whose event windows intersect this one.
+    """
+    s = _check_settings(
+        returns,
+        models,
+        estimation_window,
+        event_window,
+        sub_windows,
+        min_estimation,
+        short_estimation,
+        variance,
+        exclude_overlaps,
+        alpha,
+    )
+    catalogue = _normalise_events(events)
+    pairs = _select_pairs(catalogue, tickers, returns, s)
+    sessions = pd.DatetimeIndex(returns.index)
+    positions = _event_positions(catalogue, sessions)
+    spans = _event_spans(catalogue, positions, s)
+    design = _design_matrix(returns, s)
+    x_ok = np.isfinite(design.to_numpy(dtype=np.float64)).all(axis=1)
+    x_by_model = {m.name: design.loc[:, [_CONST, *m.terms]].to_numpy(dtype=np.float64) for m in s.models}
+
+    out = _Collector()
+    to_warn: list[str] = []
+    for i, ticker in pairs:
+        y_col = returns[ticker].to_numpy(dtype=np.float64)
+        ok = x_ok & np.isfinite(y_col)
+        pair = _Pair(row=_base_row(catalogue, i, ticker, positions[i], sessions, s), pos=positions[i])
+        _estimation_sample(pair, spans, ok, sessions, s)
+        if pair.warn:
+            to_warn.append(pair.warn)
+        for model in s.models:
+            _study_model(pair, model, y_col, x_by_model, ok, sessions, s, out)
     for msg in to_warn:
         warnings.warn(msg, ShortSampleWarning, stacklevel=2)
 
-    car_frame = pd.DataFrame(car_rows)
-    window_cols = ["event_id", "ticker", "window", "rel_start", "rel_end", "n_days", "car", "se", "t", "p"]
-    ar_cols = ["event_id", "ticker", "rel_day", "date", "ret", "expected", "ar", "se", "t", "p", "car"]
-    windows_frame = pd.DataFrame(window_rows, columns=window_cols)
-    ar_frame = pd.concat(ar_frames, ignore_index=True) if ar_frames else pd.DataFrame(columns=ar_cols)
+    window_cols = ["event_id", "ticker", "model", "window", "rel_start", "rel_end", "n_days", "car_log"]
+    window_cols += ["car_simple", "se", "t", "p", "df"]
+    windows = pd.DataFrame(out.windows, columns=window_cols)
+    windows["p_adj"] = _holm(windows)
+    car = pd.DataFrame(out.car)
+    main = windows[windows["window"] == _window_label(*s.ev)].set_index(["event_id", "ticker", "model"])[
+        "p_adj"
+    ]
+    keys = list(zip(car["event_id"], car["ticker"], car["model"], strict=True))
+    car["p_adj"] = [main.get(k, np.nan) for k in keys]
+    for col in ("n_days", "n_est", "n_excluded", "rel_start", "rel_end"):
+        car[col] = car[col].astype(np.int64)
+    ar_cols = [
+        "event_id",
+        "ticker",
+        "model",
+        "rel_day",
+        "date",
+        "ret",
+        "expected",
+        "ar",
+        "se",
+        "t",
+        "p",
+        "car_log",
+    ]
+    ar_frame = pd.concat(out.ar, ignore_index=True) if out.ar else pd.DataFrame(columns=ar_cols)
     return EventStudyResult(
-        car=car_frame,
-        car_windows=windows_frame,
+        car=car,
+        car_windows=windows,
         ar=ar_frame.loc[:, ar_cols],
-        factors=fac,
-        estimation_window=(est_lo, est_hi),
-        event_window=(ev_lo, ev_hi),
-        variance=variance,
+        bmp=_cross_section(windows, out),
+        models=s.models,
+        estimation_window=s.est,
+        event_window=s.ev,
+        variance=s.variance,
+        alpha=s.alpha,
+        short_estimation=s.short_estimation,
     )
+
+
+# ----------------------------------------------------------------------------- reading the results
+
+
+def _sign_word(value: float) -> str:
+    return "positive" if value > 0 else "negative" if value < 0 else "zero"
+
+
+def model_agreement(
+    result: EventStudyResult, *, window: str | None = None, alpha: float | None = None
+) -> pd.DataFrame:
+    """Whether sign and significance of each CAR agree across the models.
+
+    Parameters
+    ----------
+    result
+        Output of :func:`event_study`.
+    window
+        CAR window label such as ``"(-1,+5)"``; ``None`` uses the full event window.
+    alpha
+        Significance level applied to the Holm-adjusted ``p_adj``; ``None`` uses
+        ``result.alpha``.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per estimable (event, ticker): ``event_id, ticker, window,
+        car_simple[<model>]..., p_adj[<model>]..., sign_agrees,
+        significance_agrees, sentence``.
+    """
+    level = result.alpha if alpha is None else check_open_unit(alpha, "alpha", example="0.05")
+    label = result.window if window is None else window
+    w = result.car_windows
+    check_choice(label, "window", list(dict.fromkeys(w["window"])) or [result.window])
+    sub = w[(w["window"] == label) & np.isfinite(w["car_log"].to_numpy(dtype=np.float64))]
+    names = [m.name for m in result.models]
+    rows = []
+    for (eid, ticker), grp in sub.groupby(["event_id", "ticker"], sort=False):
+        g = grp.set_index("model").reindex([n for n in names if n in set(grp["model"])])
+        signs = {m: _sign_word(float(v)) for m, v in g["car_log"].items()}
+        sig = {m: bool(p < level) for m, p in g["p_adj"].items()}
+        sign_ok = len(set(signs.values())) == 1
+        sig_ok = len(set(sig.values())) == 1
+        detail = ", ".join(
+            f"{m} {100.0 * float(g.at[m, 'car_simple']):+.1f}% (Holm p {float(g.at[m, 'p_adj']):.2g})"
+            for m in g.index
+        )
+        if sign_ok and sig_ok:
+            verdict = (
+                f"all {len(g)} models agree: {next(iter(signs.values()))} and "
+                f"{'significant' if next(iter(sig.values())) else 'not significant'} at {level:g} after Holm"
+            )
+        elif sign_ok:
+            verdict = f"the models agree on the sign ({next(iter(signs.values()))}) but not on significance"
+        elif sig_ok:
+            verdict = "the models disagree on the sign" + (
+                " although each is significant" if next(iter(sig.values())) else " (none is significant)"
+            )
+        else:
+            verdict = "the models disagree on sign and significance"
+        row: dict[str, Any] = {"event_id": str(eid), "ticker": str(ticker), "window": label}
+        for m in g.index:
+            row[f"car_simple[{m}]"] = float(g.at[m, "car_simple"])
+        for m in g.index:
+            row[f"p_adj[{m}]"] = float(g.at[m, "p_adj"])
+        row["sign_agrees"] = sign_ok
+        row["significance_agrees"] = sig_ok
+        row["sentence"] = f"{ticker} around {eid}, CAR{label} (simple returns): {verdict} - {detail}."
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def confounds(result: EventStudyResult) -> pd.DataFrame:
+    """Data limits and confounds of an event study, one row per (event, ticker, issue).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``event_id, ticker, kind, detail`` with ``kind`` one of ``same_session``
+        (another catalogued event of the same ticker on the same session: the
+        abnormal return cannot be attributed to one of them), ``overlap`` (event
+        windows intersect), ``not_estimable``, ``short_window`` (estimated on fewer
+        than ``short_estimation`` sessions) and ``data`` (truncated window, missing
+        days). Model-independent: read from the first model's rows.
+    """
+    first = result.models[0].name
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in result.car[result.car["model"] == first].to_dict("records")
+    ]
+    rows: list[dict[str, str]] = []
+    by_session: dict[tuple[pd.Timestamp, str], list[str]] = {}
+    for r in records:
+        if pd.notna(r["session"]):
+            by_session.setdefault((_ts(r["session"]), str(r["ticker"])), []).append(str(r["event_id"]))
+
+    def add(eid: str, ticker: str, kind: str, detail: str) -> None:
+        rows.append({"event_id": eid, "ticker": ticker, "kind": kind, "detail": detail})
+
+    for r in records:
+        eid, ticker = str(r["event_id"]), str(r["ticker"])
+        session = _ts(r["session"]) if pd.notna(r["session"]) else None
+        same = [o for o in by_session.get((session, ticker), []) if o != eid] if session is not None else []
+        if same and session is not None:
+            add(
+                eid,
+                ticker,
+                "same_session",
+                f"same session {session.date()} as {', '.join(same)}: {ticker}'s abnormal return "
+                "cannot be attributed to one event",
+            )
+        other = [o for o in str(r["overlaps"]).split(_LIST_SEPARATOR) if o and o not in same]
+        if other:
+            add(eid, ticker, "overlap", f"event window overlaps {', '.join(other)}")
+        if not r["estimable"]:
+            add(eid, ticker, "not_estimable", str(r["reason"]))
+        elif r["short_window"]:
+            add(
+                eid,
+                ticker,
+                "short_window",
+                f"estimated on {int(r['n_est'])} sessions ({_ts(r['est_start']).date()}.."
+                f"{_ts(r['est_end']).date()}), fewer than {result.short_estimation}",
+            )
+        for note in str(r["warnings"]).split("; "):
+            if note.startswith(("event window truncated", "no data on")):
+                add(eid, ticker, "data", note)
+    return pd.DataFrame(rows, columns=["event_id", "ticker", "kind", "detail"])

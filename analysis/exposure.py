@@ -2,57 +2,97 @@
 
 Regressions of a ticker's daily log returns on factor returns (default bitcoin
 ``BTC-USD`` and the Nasdaq-100 ``^NDX``; optionally an AI factor such as ``SMH``)
-with Newey-West (HAC) standard errors, rolling betas, structural-break tests at a
-date (e.g. a pivot deal) and Dimson (1979) lead/lag betas for asynchronous closes.
+with Newey-West (HAC) standard errors, rolling betas, Dimson (1979) lead/lag betas
+for asynchronous closes, and structural-break tests of the *slopes* at a known
+date (e.g. a pivot deal) and at an unknown date (Andrews 1993 sup-Wald), with Holm
+control over the family of (miner, date) tests and a verdict rule per test.
 
 Every function takes a wide frame of daily log returns indexed by a sorted
 ``DatetimeIndex`` of sessions (columns = tickers, NaN where a ticker has no data).
-Rows where the ticker or any factor is NaN are dropped (listwise deletion); the
+Rows where the ticker or any regressor is NaN are dropped (listwise deletion); the
 dates actually used are reported.
+
+Bitcoin's daily bar closes at 00:00 UTC, hours after the US close, so news that
+moves BTC after 16:00 ET reaches US stocks in the *next* session. The break
+regressions therefore include lagged BTC terms by default (``btc_lags=1``); a
+factor's beta is then the sum of its contemporaneous and lagged coefficients.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.regression.rolling import RollingOLS
+from statsmodels.stats.multitest import multipletests
 
 from ._typing import DateLike
+from ._validation import (
+    as_timestamp,
+    check_choice,
+    check_index,
+    check_int,
+    check_open_unit,
+    require_columns,
+    slice_period,
+)
 from .errors import ConfigError
 
 __all__ = [
+    "BREAK_METRIC_COLUMNS",
     "CONST",
     "DEFAULT_ALPHA",
+    "DEFAULT_BREAK_BTC_LAGS",
+    "DEFAULT_BTC",
     "DEFAULT_DIMSON_LAGS",
     "DEFAULT_FACTORS",
     "DEFAULT_MIN_NOBS_FRACTION",
     "DEFAULT_MIN_OBS_SIDE",
+    "DEFAULT_N_BOOT",
     "DEFAULT_ROLLING_WINDOW",
+    "DEFAULT_SENSITIVITY_MAXLAGS",
+    "DEFAULT_TECH",
+    "DEFAULT_TRIM",
     "MIN_REGRESSION_OBS",
+    "SUP_WALD_METHOD",
+    "VERDICT_NOT_TESTABLE",
+    "VERDICT_NO_SHIFT",
+    "VERDICT_OTHER_SHIFT",
+    "VERDICT_TOWARD_TECH",
     "BreakTest",
+    "BreakTests",
     "DimsonBeta",
     "FactorRegression",
+    "SupWaldTest",
     "break_test",
     "break_tests",
+    "break_verdict",
     "dimson_beta",
     "factor_regression",
     "factor_regressions",
     "newey_west_maxlags",
     "rolling_betas",
+    "sup_wald_test",
 ]
 
+FloatArray = npt.NDArray[np.float64]
+_R = TypeVar("_R")
 
+#: Default bitcoin and tech factors (their roles matter for the verdict rule).
+DEFAULT_BTC = "BTC-USD"
+DEFAULT_TECH = "^NDX"
 #: Default factors: bitcoin and the Nasdaq-100 (tech).
-DEFAULT_FACTORS: tuple[str, ...] = ("BTC-USD", "^NDX")
+DEFAULT_FACTORS: tuple[str, ...] = (DEFAULT_BTC, DEFAULT_TECH)
 #: Name of the intercept in every table.
 CONST = "const"
-#: Default significance level of confidence intervals (95% intervals).
+#: Default significance level (95% intervals; tests and Holm at 5%).
 DEFAULT_ALPHA = 0.05
 #: Fewest complete observations for a full-sample regression.
 MIN_REGRESSION_OBS = 30
@@ -64,6 +104,39 @@ DEFAULT_MIN_NOBS_FRACTION = 0.8
 DEFAULT_MIN_OBS_SIDE = 30
 #: Default number of lags (and leads) of the Dimson beta.
 DEFAULT_DIMSON_LAGS = 1
+#: Default lagged-BTC terms in the break regressions (BTC closes after the US close).
+DEFAULT_BREAK_BTC_LAGS = 1
+#: Default trimming of the sup-Wald candidate range (Andrews 1993: 15% at each end).
+DEFAULT_TRIM = 0.15
+#: Default bootstrap replications of the sup-Wald p-value.
+DEFAULT_N_BOOT = 399
+#: Default seed of the sup-Wald bootstrap (results are reproducible).
+DEFAULT_BOOT_SEED = 0
+#: HAC truncation lags of the sensitivity table (``None`` = Newey-West rule).
+DEFAULT_SENSITIVITY_MAXLAGS: tuple[int | None, ...] = (None, 0, 5, 10, 20)
+#: How the sup-Wald p-value is computed (stated in every result).
+SUP_WALD_METHOD = (
+    "Andrews (1993) sup-Wald of the slope shift (per-regime HC0 covariances, intercept free to "
+    "shift); p-value by Hansen's (2000) fixed-regressor wild bootstrap (Rademacher weights)"
+)
+
+#: Verdicts of :func:`break_verdict` (``not testable`` is followed by the reason in brackets).
+VERDICT_TOWARD_TECH = "shift toward tech"
+VERDICT_NO_SHIFT = "no significant shift"
+VERDICT_OTHER_SHIFT = "shift, not toward tech"
+VERDICT_NOT_TESTABLE = "not testable"
+
+#: Columns of the ``breaks`` metrics record (:meth:`BreakTests.metrics`), in order.
+BREAK_METRIC_COLUMNS: tuple[str, ...] = (
+    "ticker",
+    "break_date",
+    "p_slopes",
+    "p_slopes_adj",
+    "p_intercept",
+    "sup_wald_date",
+    "p_sup_wald",
+    "verdict",
+)
 
 # Newey-West (1994) rule of thumb: floor(4 * (n / 100) ** (2 / 9)).
 _NW_SCALE = 4.0
@@ -71,6 +144,9 @@ _NW_BASE = 100.0
 _NW_EXPONENT = 2.0 / 9.0
 # Prefix of the post-break interaction terms in the break regression.
 _AFTER_PREFIX = "after:"
+# Bootstrap replications evaluated together (bounds memory to a few tens of MB).
+_BOOT_BATCH = 50
+_PERIODS = ("before", "after", "shift")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -90,63 +166,25 @@ def newey_west_maxlags(n: int) -> int:
     return math.floor(lag)
 
 
-def _require_tickers(returns: pd.DataFrame, tickers: Iterable[str]) -> None:
-    for t in tickers:
-        if t not in returns.columns:
-            available = ", ".join(str(c) for c in returns.columns)
-            raise ConfigError(f"ticker {t!r} not in returns; available: {available}")
-
-
 def _check_returns(returns: pd.DataFrame) -> None:
     if not isinstance(returns, pd.DataFrame):
         raise ConfigError(f"returns must be a pandas DataFrame, got {type(returns).__name__}")
-    if not isinstance(returns.index, pd.DatetimeIndex):
-        raise ConfigError(
-            f"returns must be indexed by a DatetimeIndex of sessions, got {type(returns.index).__name__}"
-        )
+    check_index(returns, "returns")
     if returns.empty:
         raise ConfigError("returns is empty: pass a frame with at least one session and one ticker")
-    if not returns.index.is_monotonic_increasing or returns.index.has_duplicates:
-        raise ConfigError("returns index must be sorted ascending without duplicate dates (sort_index())")
 
 
 def _check_factors(returns: pd.DataFrame, ticker: str, factors: Sequence[str]) -> tuple[str, ...]:
     _check_returns(returns)
-    if isinstance(factors, str):
-        factors = (factors,)
-    fac = tuple(factors)
+    fac = (factors,) if isinstance(factors, str) else tuple(factors)
     if not fac:
         raise ConfigError("factors is empty: pass at least one factor ticker, e.g. ('BTC-USD', '^NDX')")
     if len(set(fac)) != len(fac):
         raise ConfigError(f"factors contains duplicates: {fac}")
     if ticker in fac:
         raise ConfigError(f"ticker {ticker!r} is also a factor {fac}: regress it on other factors")
-    _require_tickers(returns, (ticker, *fac))
+    require_columns(returns, (ticker, *fac))
     return fac
-
-
-def _timestamp(value: DateLike, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{name} {value!r} is not a date; use 'YYYY-MM-DD'") from exc
-    if pd.isna(ts):
-        raise ConfigError(f"{name} is missing (NaT); use 'YYYY-MM-DD'")
-    return ts.tz_localize(None) if ts.tz is not None else ts
-
-
-def _slice_period(frame: pd.DataFrame, start: DateLike | None, end: DateLike | None) -> pd.DataFrame:
-    lo = _timestamp(start, "start") if start is not None else None
-    hi = _timestamp(end, "end") if end is not None else None
-    if lo is not None and hi is not None and lo > hi:
-        raise ConfigError(f"start {lo.date()} is after end {hi.date()}: swap them")
-    out = frame.loc[lo:hi]
-    if out.empty:
-        raise ConfigError(
-            f"empty period: no sessions between start={start} and end={end}; data cover "
-            f"{frame.index[0].date()} to {frame.index[-1].date()}"
-        )
-    return out
 
 
 def _complete(
@@ -166,15 +204,17 @@ def _complete(
 
 def _hac_fit(y: pd.Series, x: pd.DataFrame, maxlags: int | None) -> tuple[Any, int]:
     lags = newey_west_maxlags(len(y)) if maxlags is None else maxlags
-    if lags < 0:
+    if isinstance(lags, bool) or not isinstance(lags, int | np.integer) or lags < 0:
         raise ConfigError(f"maxlags must be >= 0 (or None for the Newey-West rule), got {maxlags}")
-    res = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": False}, use_t=False)
-    return res, lags
+    res = sm.OLS(y, x).fit(
+        cov_type="HAC", cov_kwds={"maxlags": int(lags), "use_correction": False}, use_t=False
+    )
+    return res, int(lags)
 
 
-def _param_table(res: Any, alpha: float, names: Sequence[str] | None = None) -> pd.DataFrame:
+def _param_table(res: Any, alpha: float) -> pd.DataFrame:
     ci = np.asarray(res.conf_int(alpha))
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "coef": np.asarray(res.params),
             "se": np.asarray(res.bse),
@@ -183,27 +223,48 @@ def _param_table(res: Any, alpha: float, names: Sequence[str] | None = None) -> 
             "ci_low": ci[:, 0],
             "ci_high": ci[:, 1],
         },
-        index=pd.Index(list(names) if names is not None else list(res.params.index), name="param"),
+        index=pd.Index(list(res.params.index), name="param"),
     )
-    return table
 
 
-def _linear_combination(res: Any, weights: np.ndarray, alpha: float) -> dict[str, float]:
-    tt = res.t_test(weights.reshape(1, -1))
-    ci = np.asarray(tt.conf_int(alpha=alpha)).ravel()
+def _moments(res: Any) -> tuple[FloatArray, FloatArray]:
+    """Coefficients and (HAC) covariance of a statsmodels result as arrays."""
+    return np.asarray(res.params, dtype=np.float64), np.asarray(res.cov_params(), dtype=np.float64)
+
+
+def _linear_combination(res: Any, weights: FloatArray, alpha: float) -> dict[str, float]:
+    """``w' b`` with its HAC SE, normal z, p and ``1 - alpha`` interval (as ``res.t_test``, cheaper).
+
+    ``res`` is a statsmodels result or its :func:`_moments`.
+    """
+    b, v = res if isinstance(res, tuple) else _moments(res)
+    coef = float(weights @ b)
+    se = math.sqrt(float(weights @ v @ weights))
+    z = coef / se if se > 0 else math.nan
+    q = float(stats.norm.ppf(1.0 - alpha / 2.0))
     return {
-        "coef": float(np.ravel(tt.effect)[0]),
-        "se": float(np.ravel(tt.sd)[0]),
-        "t": float(np.ravel(tt.tvalue)[0]),
-        "p": float(np.ravel(tt.pvalue)[0]),
-        "ci_low": float(ci[0]),
-        "ci_high": float(ci[1]),
+        "coef": coef,
+        "se": se,
+        "t": z,
+        "p": float(2.0 * stats.norm.sf(abs(z))),
+        "ci_low": coef - q * se,
+        "ci_high": coef + q * se,
     }
 
 
-def _check_alpha(alpha: float) -> None:
-    if not 0.0 < alpha < 1.0:
-        raise ConfigError(f"alpha must be in (0, 1), e.g. 0.05 for 95% intervals, got {alpha}")
+def _check_alpha(alpha: float) -> float:
+    return check_open_unit(alpha, "alpha", example="0.05 for 95% intervals")
+
+
+def _num(value: Any) -> float:
+    """A table cell as ``float`` (pandas types cells as a broad scalar union)."""
+    return float(value)
+
+
+def _shift_label(factor: str, shift: int) -> str:
+    if shift == 0:
+        return f"{factor}[t]"
+    return f"{factor}[t{shift:+d}]"
 
 
 # ----------------------------------------------------------------------------- regression
@@ -219,7 +280,7 @@ class FactorRegression:
         Dependent ticker and factor tickers.
     table
         Index ``param`` (``const`` then the factors); columns ``coef, se, t, p,
-        ci_low, ci_high``.
+        ci_low, ci_high`` (intervals at the ``alpha`` of the call).
     n, r2, r2_adj, maxlags
         Observations used, R-squared, adjusted R-squared and HAC truncation lag.
     dates
@@ -253,16 +314,29 @@ class FactorRegression:
         """Factor coefficients (without the constant)."""
         return self.table.loc[list(self.factors), "coef"]
 
-    def tidy(self) -> pd.DataFrame:
+    def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+        """HAC confidence intervals at level ``1 - alpha``: index ``param``; ``coef, ci_low, ci_high``."""
+        _check_alpha(alpha)
+        ci = np.asarray(self.result.conf_int(alpha))
+        return pd.DataFrame(
+            {"coef": self.table["coef"].to_numpy(), "ci_low": ci[:, 0], "ci_high": ci[:, 1]},
+            index=self.table.index,
+        )
+
+    def summary_frame(self) -> pd.DataFrame:
         """One row per parameter with the ticker and sample information."""
         out = self.table.reset_index()
-        out.insert(0, "ticker", self.ticker)
-        out["n"] = self.n
+        out.insert(0, "ticker", str(self.ticker))
+        out["n"] = int(self.n)
         out["r2"] = self.r2
         out["start"] = self.start
         out["end"] = self.end
-        out["maxlags"] = self.maxlags
+        out["maxlags"] = int(self.maxlags)
         return out
+
+    def tidy(self) -> pd.DataFrame:
+        """Alias of :meth:`summary_frame` (kept for existing callers)."""
+        return self.summary_frame()
 
 
 def factor_regression(
@@ -291,7 +365,7 @@ def factor_regression(
     maxlags
         HAC truncation lag; ``None`` uses :func:`newey_west_maxlags` of the sample size.
     alpha
-        Significance level of the confidence intervals.
+        Significance level of the confidence intervals in ``table``.
     min_obs
         Fewest complete observations required.
 
@@ -315,7 +389,7 @@ def factor_regression(
     _check_alpha(alpha)
     fac = _check_factors(returns, ticker, factors)
     min_obs = max(int(min_obs), len(fac) + 2)
-    frame = _slice_period(returns, start, end)
+    frame, _, _ = slice_period(returns, start, end, "returns")
     y, x = _complete(frame, ticker, fac, min_obs, f"factors {', '.join(fac)}")
     res, lags = _hac_fit(y, x, maxlags)
     return FactorRegression(
@@ -359,12 +433,11 @@ def factor_regressions(
         Unknown tickers always raise; sample-size problems raise only with
         ``on_error="raise"``.
     """
-    if on_error not in ("report", "raise"):
-        raise ConfigError(f"on_error must be 'report' or 'raise', got {on_error!r}")
+    check_choice(on_error, "on_error", ("report", "raise"))
     if isinstance(tickers, str):
         tickers = [tickers]
     _check_returns(returns)
-    _require_tickers(returns, [*tickers, *factors])
+    require_columns(returns, [*tickers, *factors])
     rows: list[pd.DataFrame] = []
     for t in tickers:
         try:
@@ -385,7 +458,7 @@ def factor_regressions(
             failed["reason"] = str(exc)
             rows.append(failed)
             continue
-        tidy = fit.tidy()
+        tidy = fit.summary_frame()
         tidy["reason"] = ""
         rows.append(tidy)
     cols = ["ticker", "param", "coef", "se", "t", "p", "ci_low", "ci_high", "n", "r2"]
@@ -461,80 +534,309 @@ def rolling_betas(
     return out
 
 
-# ----------------------------------------------------------------------------- break test
+# ----------------------------------------------------------------------------- break design
+
+
+class _NotTestable(ConfigError):
+    """A break test that the data cannot support; ``short`` is the reason for the verdict."""
+
+    def __init__(self, message: str, short: str) -> None:
+        super().__init__(message)
+        self.short = short
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Regression design of the break tests: y, [const, slope terms], terms per factor."""
+
+    y: pd.Series
+    x: pd.DataFrame
+    factors: tuple[str, ...]
+    terms: dict[str, tuple[str, ...]]
+    btc_lags: int
+
+    @property
+    def slope_terms(self) -> tuple[str, ...]:
+        return tuple(t for f in self.factors for t in self.terms[f])
+
+
+def _break_design(
+    returns: pd.DataFrame,
+    ticker: str,
+    factors: Sequence[str],
+    *,
+    btc: str,
+    btc_lags: int,
+    start: DateLike | None,
+    end: DateLike | None,
+    min_obs: int,
+) -> _Design:
+    """Build y and [const, factors, lagged BTC] on complete rows of the period.
+
+    Lagged terms are taken on the full frame before slicing (the first session may
+    use a lag from before ``start``). A factor's contemporaneous term keeps the
+    factor's name; lag j of BTC is ``"BTC-USD[t-j]"``.
+    """
+    fac = _check_factors(returns, ticker, factors)
+    lags = check_int(btc_lags, "btc_lags", minimum=0, unit="lags")
+    if lags and btc not in fac:
+        raise ConfigError(
+            f"btc_lags={lags} needs the bitcoin factor {btc!r} among factors {fac}: add it or pass btc_lags=0"
+        )
+    cols: dict[str, pd.Series] = {ticker: returns[ticker]}
+    terms: dict[str, tuple[str, ...]] = {}
+    for f in fac:
+        names = [f]
+        cols[f] = returns[f]
+        if f == btc:
+            for j in range(1, lags + 1):
+                label = _shift_label(f, -j)
+                cols[label] = returns[f].shift(j)
+                names.append(label)
+        terms[f] = tuple(names)
+    frame = pd.DataFrame(cols, index=returns.index)
+    frame, _, _ = slice_period(frame, start, end, "returns")
+    regressors = [t for f in fac for t in terms[f]]
+    what = f"factors {', '.join(fac)}" + (f" and {lags} BTC lag(s)" if lags else "")
+    y, x = _complete(frame, ticker, regressors, max(min_obs, 2 * (len(regressors) + 2)), what)
+    return _Design(y=y, x=x, factors=fac, terms=terms, btc_lags=lags)
+
+
+def _break_session(
+    design: _Design, break_date: DateLike, min_obs_side: int
+) -> tuple[pd.Timestamp, pd.Timestamp, FloatArray]:
+    """Requested date, the break session (first used session on/after it) and the after-dummy."""
+    requested = as_timestamp(break_date, "break_date").normalize()
+    index = pd.DatetimeIndex(design.y.index)
+    first, last = index[0], index[-1]
+    ticker = str(design.y.name)
+    if requested < first or requested > last:
+        raise _NotTestable(
+            f"break_date {requested.date()} is outside {ticker}'s data ({first.date()} to {last.date()}): "
+            "choose a date inside the sample",
+            f"{requested.date()} outside the data {first.date()}..{last.date()}",
+        )
+    session = pd.Timestamp(index[int(index.searchsorted(requested, side="left"))])
+    after = np.asarray(index >= session, dtype=np.float64)
+    n_after = int(after.sum())
+    n_before = len(after) - n_after
+    if n_before < min_obs_side or n_after < min_obs_side:
+        raise _NotTestable(
+            f"break_date {requested.date()} (session {session.date()}) leaves {n_before} observations "
+            f"before and {n_after} after for {ticker}; need >= {min_obs_side} on each side "
+            "(min_obs_side): choose another date, widen the period or lower min_obs_side",
+            f"{n_before} sessions before and {n_after} after {session.date()}; need >= {min_obs_side} each",
+        )
+    return requested, session, after
+
+
+def _interact(x: pd.DataFrame, after: FloatArray) -> pd.DataFrame:
+    inter = x.mul(after, axis=0)
+    inter.columns = [f"{_AFTER_PREFIX}{c}" for c in x.columns]
+    return pd.concat([x, inter], axis=1)
+
+
+def _selector(n_cols: int, positions: Sequence[int]) -> FloatArray:
+    r = np.zeros((len(positions), n_cols))
+    for i, j in enumerate(positions):
+        r[i, j] = 1.0
+    return r
+
+
+def _shift_tests(res: Any, k: int) -> dict[str, float]:
+    """HAC Wald of the slope shifts, t test of the intercept shift, joint Wald (all shifts)."""
+    n_cols = 2 * k
+    slopes = _selector(n_cols, range(k + 1, 2 * k))
+    joint = _selector(n_cols, range(k, 2 * k))
+    w_slopes = res.wald_test(slopes, use_f=False, scalar=True)
+    w_joint = res.wald_test(joint, use_f=False, scalar=True)
+    return {
+        "wald_slopes": float(np.ravel(w_slopes.statistic)[0]),
+        "p_slopes": float(np.ravel(w_slopes.pvalue)[0]),
+        "intercept_shift": float(res.params.iloc[k]),
+        "intercept_shift_se": float(res.bse.iloc[k]),
+        "p_intercept": float(res.pvalues.iloc[k]),
+        "wald_joint": float(np.ravel(w_joint.statistic)[0]),
+        "p_joint": float(np.ravel(w_joint.pvalue)[0]),
+    }
+
+
+def _factor_weights(design: _Design, param: str, period: str) -> FloatArray:
+    """Weights on [x, after:x] of a factor's total beta (or the constant) in a period."""
+    names = list(design.x.columns)
+    k = len(names)
+    members = [CONST] if param == CONST else list(design.terms[param])
+    w = np.zeros(2 * k)
+    for m in members:
+        j = names.index(m)
+        if period in ("before", "after"):
+            w[j] = 1.0
+        if period in ("after", "shift"):
+            w[k + j] = 1.0
+    return w
+
+
+# ----------------------------------------------------------------------------- known-date break
 
 
 @dataclass(frozen=True)
 class BreakTest:
-    """Structural-break test of factor betas at a date.
+    """Test of a shift in factor betas at a known date (HAC, slopes apart from intercept).
 
     Attributes
     ----------
     ticker, factors
         Dependent ticker and factors.
+    terms
+        Slope terms of the regression (factors, then BTC lags such as ``"BTC-USD[t-1]"``).
+    btc_lags
+        Number of lagged BTC terms.
     requested_date, break_date
         Date asked for and the session used (first session on/after it); the
         break session belongs to the *after* regime.
     n_before, n_after
         Complete observations before and from the break session.
-    chow_f, chow_df_num, chow_df_denom, chow_p
-        Classic (homoskedastic) Chow F test.
-    wald_chi2, wald_df, wald_p
-        HAC-robust Wald test that all post-break shifts are zero.
     maxlags
-        HAC truncation lag.
+        HAC truncation lag of the headline tests.
+    wald_slopes, df_slopes, p_slopes
+        HAC Wald test that every slope term is unchanged (the intercept may shift):
+        the headline test.
+    intercept_shift, intercept_shift_se, p_intercept
+        Post-break change of the intercept (daily log return) and its HAC p.
+    wald_joint, df_joint, p_joint
+        HAC Wald test that nothing shifts (slopes and intercept together).
+    chow_f, chow_df_num, chow_df_denom, chow_p
+        Classic Chow F test of the same joint hypothesis; it assumes equal error
+        variances before and after (and no autocorrelation), so it is reported
+        only beside ``p_joint``.
     before_after
-        Index ``param``; columns ``beta_before, se_before, beta_after,
-        se_after, diff, diff_se, diff_t, diff_p`` (HAC).
-    dates
-        Sessions used.
+        Index ``param`` (``const`` and each factor's total beta, i.e. the sum of its
+        terms); columns ``beta_before, se_before, beta_after, se_after, diff,
+        diff_se, diff_t, diff_p`` (HAC).
+    coefs
+        Every coefficient of the break regression (``param``, HAC ``coef, se, t, p``).
+    lag_sensitivity
+        ``p_slopes`` and ``p_intercept`` under other HAC truncation lags (see
+        :func:`break_test`).
+    dates, result
+        Sessions used and the statsmodels HAC results (for ``summary()``).
     """
 
     ticker: str
     factors: tuple[str, ...]
+    terms: tuple[str, ...]
+    btc_lags: int
     requested_date: pd.Timestamp
     break_date: pd.Timestamp
     n_before: int
     n_after: int
+    maxlags: int
+    wald_slopes: float
+    df_slopes: int
+    p_slopes: float
+    intercept_shift: float
+    intercept_shift_se: float
+    p_intercept: float
+    wald_joint: float
+    df_joint: int
+    p_joint: float
     chow_f: float
     chow_df_num: int
     chow_df_denom: int
     chow_p: float
-    wald_chi2: float
-    wald_df: int
-    wald_p: float
-    maxlags: int
     before_after: pd.DataFrame
+    coefs: pd.DataFrame
+    lag_sensitivity: pd.DataFrame
     dates: pd.DatetimeIndex = field(repr=False)
+    result: Any = field(repr=False, compare=False)
+    _design: _Design = field(repr=False, compare=False)
 
     @property
     def rolled(self) -> bool:
         """True when the requested date was not a session."""
         return bool(self.break_date != self.requested_date)
 
-    def summary(self) -> pd.DataFrame:
-        """One-row frame: tests and, per factor, beta before/after and the shift's p."""
+    def change(self, factor: str) -> float:
+        """Post-break change of a factor's total beta (``after - before``)."""
+        return _num(self.before_after.loc[factor, "diff"])
+
+    def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+        """HAC intervals at level ``1 - alpha`` of the betas before, after and of the shift.
+
+        Returns
+        -------
+        pd.DataFrame
+            One row per (param, period): ``ticker, break_date, param, period,
+            coef, se, ci_low, ci_high``; ``param`` is ``const`` or a factor (its
+            total beta over the lag terms), ``period`` is ``before``, ``after`` or
+            ``shift`` (after minus before). Normal-distribution intervals.
+        """
+        _check_alpha(alpha)
+        rows = []
+        moments = _moments(self.result)
+        for param in (CONST, *self.factors):
+            for period in _PERIODS:
+                lc = _linear_combination(moments, _factor_weights(self._design, param, period), alpha)
+                rows.append(
+                    {
+                        "ticker": str(self.ticker),
+                        "break_date": self.break_date,
+                        "param": param,
+                        "period": period,
+                        "coef": lc["coef"],
+                        "se": lc["se"],
+                        "ci_low": lc["ci_low"],
+                        "ci_high": lc["ci_high"],
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row: the tests and each factor's total beta before and after."""
         row: dict[str, Any] = {
-            "ticker": self.ticker,
+            "ticker": str(self.ticker),
             "requested_date": self.requested_date,
             "break_date": self.break_date,
-            "n_before": self.n_before,
-            "n_after": self.n_after,
-            "chow_f": self.chow_f,
-            "chow_df_num": self.chow_df_num,
-            "chow_df_denom": self.chow_df_denom,
-            "chow_p": self.chow_p,
-            "wald_chi2": self.wald_chi2,
-            "wald_df": self.wald_df,
-            "wald_p": self.wald_p,
-            "maxlags": self.maxlags,
+            "n_before": int(self.n_before),
+            "n_after": int(self.n_after),
+            "btc_lags": int(self.btc_lags),
+            "maxlags": int(self.maxlags),
         }
         for f in self.factors:
-            ba = self.before_after.loc[f]
-            row[f"beta_before[{f}]"] = ba["beta_before"]
-            row[f"beta_after[{f}]"] = ba["beta_after"]
-            row[f"diff_p[{f}]"] = ba["diff_p"]
+            row[f"beta_before[{f}]"] = _num(self.before_after.loc[f, "beta_before"])
+            row[f"beta_after[{f}]"] = _num(self.before_after.loc[f, "beta_after"])
+        row.update(
+            {
+                "wald_slopes": self.wald_slopes,
+                "df_slopes": int(self.df_slopes),
+                "p_slopes": self.p_slopes,
+                "intercept_shift": self.intercept_shift,
+                "p_intercept": self.p_intercept,
+                "p_joint": self.p_joint,
+                "p_chow_equal_var": self.chow_p,
+            }
+        )
         return pd.DataFrame([row])
+
+
+def _lag_sensitivity(y: pd.Series, z: pd.DataFrame, k: int, choices: Sequence[int | None]) -> pd.DataFrame:
+    rows = []
+    nw = newey_west_maxlags(len(y))
+    for choice in choices:
+        res, lags = _hac_fit(y, z, choice)
+        tests = _shift_tests(res, k)
+        rows.append(
+            {
+                "rule": "Newey-West" if choice is None else "fixed",
+                "maxlags": lags,
+                "p_slopes": tests["p_slopes"],
+                "p_intercept": tests["p_intercept"],
+                "p_joint": tests["p_joint"],
+            }
+        )
+    out = pd.DataFrame(rows)
+    out.attrs["newey_west_maxlags"] = nw
+    return out
 
 
 def break_test(
@@ -543,12 +845,15 @@ def break_test(
     break_date: DateLike,
     factors: Sequence[str] = DEFAULT_FACTORS,
     *,
+    btc_lags: int = DEFAULT_BREAK_BTC_LAGS,
+    btc: str = DEFAULT_BTC,
     start: DateLike | None = None,
     end: DateLike | None = None,
     min_obs_side: int = DEFAULT_MIN_OBS_SIDE,
     maxlags: int | None = None,
+    sensitivity_maxlags: Sequence[int | None] = DEFAULT_SENSITIVITY_MAXLAGS,
 ) -> BreakTest:
-    """Chow and HAC-Wald tests for a shift in factor betas at ``break_date``.
+    """HAC Wald test of a shift in the factor *slopes* at ``break_date``.
 
     Parameters
     ----------
@@ -559,12 +864,17 @@ def break_test(
     break_date
         Date of the suspected break (e.g. a pivot deal). A non-session date is
         moved to the first session on/after it (reported as ``break_date``).
+    btc_lags, btc
+        Lagged terms ``btc[t-1..t-btc_lags]`` added to the regression (Dimson), so
+        BTC news after the US close counts towards BTC's beta; 0 for none.
     start, end
         Optional inclusive sample bounds.
     min_obs_side
         Fewest complete observations required on each side of the break.
     maxlags
-        HAC truncation lag; ``None`` uses :func:`newey_west_maxlags`.
+        HAC truncation lag of the headline tests; ``None`` uses :func:`newey_west_maxlags`.
+    sensitivity_maxlags
+        HAC lags of the :attr:`BreakTest.lag_sensitivity` table (``None`` = the rule).
 
     Returns
     -------
@@ -574,95 +884,570 @@ def break_test(
     ------
     ConfigError
         Break date outside the data, too few observations on one side (naming
-        the date and both counts), unknown tickers, empty period.
+        the date and both counts), unknown tickers, empty period, ``btc_lags``
+        without the BTC factor.
 
     Notes
     -----
-    With ``D_t = 1`` from the break session on and ``X`` = [1, factors] (k
-    columns), the unrestricted model is ``y = X b + (D X) d + e``.
+    With ``D_t = 1`` from the break session on and ``X = [1, S]`` (S the slope
+    terms: factors and BTC lags, m columns), the unrestricted model is
+    ``y = X b + (D X) d + e``, fitted by OLS with Newey-West (Bartlett) HAC
+    covariance ``V`` (robust to the variance change at the break).
 
-    * Chow: ``F = ((SSR_r - SSR_u) / k) / (SSR_u / (n - 2k))`` with
-      ``(k, n - 2k)`` degrees of freedom, SSR_r from the pooled regression and
-      SSR_u = SSR_before + SSR_after (assumes homoskedastic, uncorrelated errors).
-    * HAC Wald: ``W = d' [V_HAC(d)]^-1 d ~ chi2(k)`` with the Newey-West
-      covariance of the unrestricted regression (robust to the variance change
-      at the break and to autocorrelation).
-    * Before/after: ``beta_before = b``, ``beta_after = b + d`` (SE from the HAC
-      covariance of the linear combination), ``diff = d``.
+    * Slopes: ``W = d_S' [V(d_S)]^-1 d_S ~ chi2(m)`` - the intercept shift
+      ``d_0`` is free, so a drift that changes at the break (e.g. a rally) does
+      not count as a beta shift.
+    * Intercept: ``z = d_0 / se(d_0)``, normal p.
+    * Joint (all of d) HAC Wald, and the classic Chow
+      ``F = ((SSR_r - SSR_u) / k) / (SSR_u / (n - 2k))`` with ``(k, n - 2k)``
+      degrees of freedom, which assumes equal error variances on both sides.
+    * A factor's beta is the sum of its terms (Dimson), before ``sum b``, after
+      ``sum (b + d)``; SEs are those of the linear combinations.
     """
-    fac = _check_factors(returns, ticker, factors)
-    k = len(fac) + 1
-    if min_obs_side < k + 1:
-        raise ConfigError(f"min_obs_side must be >= {k + 1} for {k} parameters per side, got {min_obs_side}")
-    frame = _slice_period(returns, start, end)
-    requested = _timestamp(break_date, "break_date").normalize()
-    first, last = frame.index[0], frame.index[-1]
-    if requested < first or requested > last:
-        raise ConfigError(
-            f"break_date {requested.date()} is outside the data ({first.date()} to {last.date()}): "
-            "choose a date inside the sample"
-        )
-    session = pd.Timestamp(frame.index[int(frame.index.searchsorted(requested, side="left"))])
-    y, x = _complete(frame, ticker, fac, 2 * (k + 1), f"factors {', '.join(fac)}")
-    after = (y.index >= session).astype(np.float64)
-    n_after = int(after.sum())
-    n_before = len(y) - n_after
-    if n_before < min_obs_side or n_after < min_obs_side:
-        raise ConfigError(
-            f"break_date {requested.date()} (session {session.date()}) leaves {n_before} observations "
-            f"before and {n_after} after for {ticker}; need >= {min_obs_side} on each side "
-            "(min_obs_side): choose another date, widen the period or lower min_obs_side"
-        )
-    names = [CONST, *fac]
-    inter = x.mul(after, axis=0)
-    inter.columns = [f"{_AFTER_PREFIX}{c}" for c in names]
-    z = pd.concat([x, inter], axis=1)
+    # Sample-size floor here is 2 (k + 1) rows; the per-side floor is min_obs_side.
+    design = _break_design(
+        returns, ticker, factors, btc=btc, btc_lags=btc_lags, start=start, end=end, min_obs=0
+    )
+    k = design.x.shape[1]
+    min_side = check_int(min_obs_side, "min_obs_side", minimum=k + 1)
+    requested, session, after = _break_session(design, break_date, min_side)
+    z = _interact(design.x, after)
+    y = design.y
+    hac, lags = _hac_fit(y, z, maxlags)
+    tests = _shift_tests(hac, k)
 
-    restricted = sm.OLS(y, x).fit()
+    restricted = sm.OLS(y, design.x).fit()
     unrestricted = sm.OLS(y, z).fit()
     chow_f, chow_p, chow_df = unrestricted.compare_f_test(restricted)
 
-    hac, lags = _hac_fit(y, z, maxlags)
-    r_shift = np.hstack([np.zeros((k, k)), np.eye(k)])
-    wald = hac.wald_test(r_shift, use_f=False, scalar=True)
-
     rows = []
-    for j in range(k):
-        w_after = np.zeros(2 * k)
-        w_after[j] = 1.0
-        w_after[k + j] = 1.0
-        after_lc = _linear_combination(hac, w_after, DEFAULT_ALPHA)
+    moments = _moments(hac)
+    for param in (CONST, *design.factors):
+        lc = {
+            p: _linear_combination(moments, _factor_weights(design, param, p), DEFAULT_ALPHA)
+            for p in _PERIODS
+        }
         rows.append(
             {
-                "beta_before": float(hac.params.iloc[j]),
-                "se_before": float(hac.bse.iloc[j]),
-                "beta_after": after_lc["coef"],
-                "se_after": after_lc["se"],
-                "diff": float(hac.params.iloc[k + j]),
-                "diff_se": float(hac.bse.iloc[k + j]),
-                "diff_t": float(hac.tvalues.iloc[k + j]),
-                "diff_p": float(hac.pvalues.iloc[k + j]),
+                "beta_before": lc["before"]["coef"],
+                "se_before": lc["before"]["se"],
+                "beta_after": lc["after"]["coef"],
+                "se_after": lc["after"]["se"],
+                "diff": lc["shift"]["coef"],
+                "diff_se": lc["shift"]["se"],
+                "diff_t": lc["shift"]["t"],
+                "diff_p": lc["shift"]["p"],
             }
         )
-    table = pd.DataFrame(rows, index=pd.Index(names, name="param"))
+    before_after = pd.DataFrame(rows, index=pd.Index([CONST, *design.factors], name="param"))
+    coefs = pd.DataFrame(
+        {
+            "coef": np.asarray(hac.params),
+            "se": np.asarray(hac.bse),
+            "t": np.asarray(hac.tvalues),
+            "p": np.asarray(hac.pvalues),
+        },
+        index=pd.Index(list(z.columns), name="param"),
+    )
     return BreakTest(
         ticker=ticker,
-        factors=fac,
+        factors=design.factors,
+        terms=design.slope_terms,
+        btc_lags=design.btc_lags,
         requested_date=requested,
         break_date=session,
-        n_before=n_before,
-        n_after=n_after,
+        n_before=len(after) - int(after.sum()),
+        n_after=int(after.sum()),
+        maxlags=lags,
+        df_slopes=k - 1,
+        df_joint=k,
         chow_f=float(chow_f),
         chow_df_num=round(chow_df),
         chow_df_denom=round(unrestricted.df_resid),
         chow_p=float(chow_p),
-        wald_chi2=float(np.ravel(wald.statistic)[0]),
-        wald_df=k,
-        wald_p=float(np.ravel(wald.pvalue)[0]),
-        maxlags=lags,
-        before_after=table,
+        before_after=before_after,
+        coefs=coefs,
+        lag_sensitivity=_lag_sensitivity(y, z, k, sensitivity_maxlags),
         dates=pd.DatetimeIndex(y.index),
+        result=hac,
+        _design=design,
+        **tests,
     )
+
+
+# ----------------------------------------------------------------------------- unknown-date break
+
+
+class _RegimeWald:
+    """Slope-shift Wald statistics at every candidate break, for many y sharing one X.
+
+    Parameters
+    ----------
+    x
+        (n, p) regressors, column 0 the constant.
+    taus
+        Candidate breaks: index of the first *after* observation (1 <= tau < n).
+
+    Notes
+    -----
+    Per regime r: ``b_r = A_r^-1 c_r`` and the HC0 covariance
+    ``V_r = A_r^-1 [sum e_t^2 x_t x_t'] A_r^-1`` with ``e_t = y_t - x_t' b_r``; the
+    meat is expanded into prefix sums of ``y^2 xx'``, ``y x_k xx'`` and
+    ``x_k x_l xx'`` (upper triangles only), so every candidate costs O(p^4)
+    instead of a regression. ``W = (b_1 - b_2)_S' [V_1 + V_2]_S^-1 (b_1 - b_2)_S``
+    over the slopes S equals the HC0 Wald test of the slope interactions in
+    ``y = X b + (D X) d``. Hand-written because statsmodels would refit once per
+    candidate and bootstrap draw (hundreds of thousands of fits).
+    """
+
+    def __init__(self, x: FloatArray, taus: npt.NDArray[np.intp]) -> None:
+        n, p = x.shape
+        self.x, self.taus, self.p = x, taus, p
+        self.iu = np.triu_indices(p)
+        self.xxv = x[:, self.iu[0]] * x[:, self.iu[1]]
+        xx_cum = np.cumsum(np.einsum("ti,tj->tij", x, x), axis=0)
+        a1 = xx_cum[taus - 1]
+        self.inv = (np.linalg.inv(a1), np.linalg.inv(xx_cum[n - 1] - a1))
+        x4_cum = np.cumsum(np.einsum("tk,tl,tq->tklq", x, x, self.xxv), axis=0)
+        x4_1 = x4_cum[taus - 1]
+        self.x4 = (x4_1, x4_cum[n - 1] - x4_1)
+        self.xyv = x[:, :, None] * self.xxv[:, None, :]
+
+    def _split(self, cum: FloatArray) -> tuple[FloatArray, FloatArray]:
+        before = cum[:, self.taus - 1]
+        return before, cum[:, -1][:, None] - before
+
+    def stats(self, ys: FloatArray) -> FloatArray:
+        """(m, n) dependent variables -> (m, len(taus)) Wald statistics."""
+        p = self.p
+        c = self._split(np.cumsum(ys[:, :, None] * self.x[None], axis=1))
+        yy = self._split(np.cumsum((ys**2)[:, :, None] * self.xxv[None], axis=1))
+        yx = self._split(np.cumsum(ys[:, :, None, None] * self.xyv[None], axis=1))
+        betas, covs = [], []
+        m, n_tau = ys.shape[0], len(self.taus)
+        for r in range(2):
+            inv = self.inv[r][None]
+            beta = (inv @ c[r][..., None])[..., 0]
+            outer = (beta[..., :, None] * beta[..., None, :]).reshape(m, n_tau, p * p)
+            quad = np.matmul(outer.transpose(1, 0, 2), self.x4[r].reshape(n_tau, p * p, -1))
+            meat_v = yy[r] - 2.0 * (beta[..., None, :] @ yx[r])[..., 0, :] + quad.transpose(1, 0, 2)
+            meat = np.empty((m, n_tau, p, p))
+            meat[..., self.iu[0], self.iu[1]] = meat_v
+            meat[..., self.iu[1], self.iu[0]] = meat_v
+            betas.append(beta)
+            covs.append(inv @ meat @ inv)
+        s = np.arange(1, p)
+        delta = (betas[0] - betas[1])[:, :, s]
+        cov = (covs[0] + covs[1])[:, :, s][:, :, :, s]
+        solved = np.linalg.solve(cov, delta[..., None])[..., 0]
+        out: FloatArray = np.einsum("mti,mti->mt", delta, solved)
+        return out
+
+
+@dataclass(frozen=True)
+class SupWaldTest:
+    """Andrews (1993) sup-Wald test of a slope shift at an unknown date.
+
+    Attributes
+    ----------
+    ticker, factors, terms, btc_lags
+        Dependent ticker, factors, slope terms and lagged BTC terms.
+    stat, break_date
+        Largest Wald statistic over the candidates and the session where it is
+        attained (first session of the estimated *after* regime).
+    p
+        Bootstrap p-value ``(1 + #{W*_b >= stat}) / (n_boot + 1)``.
+    n, trim, first_candidate, last_candidate
+        Observations, trimming fraction and the candidate range (sessions).
+    n_boot, seed, method
+        Bootstrap replications, seed, and how the p-value is computed.
+    path
+        ``W(tau)`` indexed by candidate session (for plotting).
+    """
+
+    ticker: str
+    factors: tuple[str, ...]
+    terms: tuple[str, ...]
+    btc_lags: int
+    stat: float
+    break_date: pd.Timestamp
+    p: float
+    n: int
+    trim: float
+    first_candidate: pd.Timestamp
+    last_candidate: pd.Timestamp
+    n_boot: int
+    seed: int
+    method: str
+    path: pd.Series = field(repr=False)
+
+    def covers(self, date: DateLike) -> bool:
+        """True if ``date`` lies inside the trimmed candidate range (the test could find it)."""
+        return bool(self.first_candidate <= as_timestamp(date, "date") <= self.last_candidate)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row: ticker, statistic, estimated date, p-value and the settings."""
+        return pd.DataFrame(
+            [
+                {
+                    "ticker": str(self.ticker),
+                    "sup_wald": self.stat,
+                    "sup_wald_date": self.break_date,
+                    "p_sup_wald": self.p,
+                    "df": len(self.terms),
+                    "n": int(self.n),
+                    "trim": self.trim,
+                    "first_candidate": self.first_candidate,
+                    "last_candidate": self.last_candidate,
+                    "n_boot": int(self.n_boot),
+                    "method": self.method,
+                }
+            ]
+        )
+
+
+def sup_wald_test(
+    returns: pd.DataFrame,
+    ticker: str,
+    factors: Sequence[str] = DEFAULT_FACTORS,
+    *,
+    btc_lags: int = DEFAULT_BREAK_BTC_LAGS,
+    btc: str = DEFAULT_BTC,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    trim: float = DEFAULT_TRIM,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = DEFAULT_BOOT_SEED,
+    min_obs: int = MIN_REGRESSION_OBS,
+) -> SupWaldTest:
+    """Andrews (1993) sup-Wald test for a slope shift at an unknown date.
+
+    Parameters
+    ----------
+    returns, ticker, factors, btc_lags, btc, start, end
+        As in :func:`break_test`.
+    trim
+        Fraction of observations excluded at each end of the candidate range
+        (Andrews' ``pi_0``; default 0.15).
+    n_boot
+        Bootstrap replications of the p-value (>= 19).
+    seed
+        Seed of the bootstrap weights.
+    min_obs
+        Fewest complete observations of the whole sample.
+
+    Returns
+    -------
+    SupWaldTest
+
+    Raises
+    ------
+    ConfigError
+        As :func:`break_test`; ``trim`` outside (0, 0.5); a regime with fewer
+        observations than parameters.
+
+    Notes
+    -----
+    ``W(tau)`` is the Wald statistic of ``H0: d_S = 0`` in ``y = X b + (D_tau X) d
+    + e`` (slopes S; intercept free to shift) with heteroskedasticity-robust
+    per-regime covariances, for every candidate ``tau`` with at least
+    ``ceil(trim * n)`` observations on each side; ``sup W`` and its argmax are
+    reported. p-value: Hansen's (2000) fixed-regressor bootstrap - ``y*_t = e_t
+    eta_t`` with ``e`` the residuals of the no-break regression and ``eta_t`` iid
+    Rademacher, ``X`` held fixed - which is valid under heteroskedasticity and
+    under changes in the regressors' distribution (e.g. volatility regimes of
+    BTC and tech), where Andrews' asymptotic critical values are not. The
+    wild bootstrap draws serially uncorrelated errors, so ``W`` uses HC0 (not
+    HAC) covariances, matching what the bootstrap validates.
+    """
+    trim = check_open_unit(trim, "trim", upper=0.5, example="0.15")
+    n_boot = check_int(n_boot, "n_boot", minimum=19, unit="replications")
+    seed = check_int(seed, "seed", minimum=0, unit="(seed)")
+    design = _break_design(
+        returns, ticker, factors, btc=btc, btc_lags=btc_lags, start=start, end=end, min_obs=min_obs
+    )
+    x = design.x.to_numpy(dtype=np.float64)
+    y = design.y.to_numpy(dtype=np.float64)
+    n, p = x.shape
+    lo = max(math.ceil(trim * n), p + 1)
+    hi = n - lo
+    if hi < lo:
+        raise _NotTestable(
+            f"{ticker} has {n} observations: too few for trim={trim} with {p} parameters per regime; "
+            "widen the period or lower trim",
+            f"{n} observations, too few for a sup-Wald test",
+        )
+    taus = np.arange(lo, hi + 1, dtype=np.intp)
+    wald = _RegimeWald(x, taus)
+    observed = wald.stats(y[None, :])[0]
+    best = int(np.argmax(observed))
+    stat = float(observed[best])
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    rng = np.random.default_rng(seed)
+    exceed = 0
+    for b0 in range(0, n_boot, _BOOT_BATCH):
+        m = min(_BOOT_BATCH, n_boot - b0)
+        eta = 2.0 * rng.integers(0, 2, size=(m, n)) - 1.0
+        sup_star = wald.stats(resid[None, :] * eta).max(axis=1)
+        exceed += int(np.sum(sup_star >= stat))
+    dates = pd.DatetimeIndex(design.y.index)
+    return SupWaldTest(
+        ticker=ticker,
+        factors=design.factors,
+        terms=design.slope_terms,
+        btc_lags=design.btc_lags,
+        stat=stat,
+        break_date=pd.Timestamp(dates[taus[best]]),
+        p=(1 + exceed) / (n_boot + 1),
+        n=n,
+        trim=trim,
+        first_candidate=pd.Timestamp(dates[taus[0]]),
+        last_candidate=pd.Timestamp(dates[taus[-1]]),
+        n_boot=n_boot,
+        seed=seed,
+        method=f"{SUP_WALD_METHOD}, B={n_boot}",
+        path=pd.Series(observed, index=dates[taus], name="wald"),
+    )
+
+
+# ----------------------------------------------------------------------------- family and verdicts
+
+
+def break_verdict(
+    p_slopes_adj: float,
+    btc_change: float,
+    tech_change: float,
+    *,
+    alpha: float = DEFAULT_ALPHA,
+    reason: str = "",
+) -> str:
+    """The verdict rule of a slope-shift test.
+
+    Parameters
+    ----------
+    p_slopes_adj
+        Multiplicity-adjusted p-value of the slopes-only test.
+    btc_change, tech_change
+        Post-break change of the BTC beta (incl. lag terms) and of the tech beta.
+    alpha
+        Significance level.
+    reason
+        Non-empty when the test could not be run.
+
+    Returns
+    -------
+    str
+        ``"not testable (<reason>)"`` if there is a reason or no p-value;
+        ``"no significant shift"`` if ``p_slopes_adj >= alpha``; ``"shift toward
+        tech"`` if it rejects and the tech beta rose while the BTC beta fell;
+        otherwise ``"shift, not toward tech"``.
+    """
+    _check_alpha(alpha)
+    if reason or not math.isfinite(p_slopes_adj):
+        return f"{VERDICT_NOT_TESTABLE} ({reason or 'no p-value'})"
+    if p_slopes_adj >= alpha:
+        return VERDICT_NO_SHIFT
+    if tech_change > 0 and btc_change < 0:
+        return VERDICT_TOWARD_TECH
+    return VERDICT_OTHER_SHIFT
+
+
+@dataclass(frozen=True)
+class BreakTests:
+    """A family of slope-shift tests (tickers x dates) with Holm control and verdicts.
+
+    Attributes
+    ----------
+    pairs
+        ``(ticker, requested date)`` in input order.
+    tests
+        :class:`BreakTest` per pair, ``None`` where not testable.
+    reasons
+        Short reason per pair (empty when tested).
+    sup_wald
+        Ticker -> :class:`SupWaldTest` (one per ticker, if requested and possible);
+        ``sup_wald_reasons`` holds the reason for the others.
+    p_slopes_adj
+        Holm-adjusted ``p_slopes`` over the tested pairs (NaN for the others).
+    verdicts
+        :func:`break_verdict` per pair, on the adjusted p.
+    btc, tech, alpha
+        Factor roles of the verdict rule and its significance level.
+    """
+
+    pairs: tuple[tuple[str, pd.Timestamp], ...]
+    tests: tuple[BreakTest | None, ...]
+    reasons: tuple[str, ...]
+    sup_wald: dict[str, SupWaldTest]
+    sup_wald_reasons: dict[str, str]
+    p_slopes_adj: tuple[float, ...]
+    verdicts: tuple[str, ...]
+    btc: str
+    tech: str
+    alpha: float
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def _sup(self, ticker: str) -> tuple[Any, float]:
+        sw = self.sup_wald.get(ticker)
+        return (sw.break_date, sw.p) if sw is not None else (pd.NaT, math.nan)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per (ticker, date): betas, the tests, adjusted p, sup-Wald and verdict."""
+        rows = []
+        for i, ((ticker, when), bt) in enumerate(zip(self.pairs, self.tests, strict=True)):
+            if bt is not None:
+                row = bt.summary_frame().iloc[0].to_dict()
+            else:
+                row = {"ticker": ticker, "requested_date": when, "break_date": pd.NaT}
+            sup_date, sup_p = self._sup(ticker)
+            sw = self.sup_wald.get(ticker)
+            tested = bt.break_date if bt is not None else when
+            row.update(
+                {
+                    "p_slopes_adj": self.p_slopes_adj[i],
+                    "sup_wald": sw.stat if sw is not None else math.nan,
+                    "sup_wald_date": sup_date,
+                    "p_sup_wald": sup_p,
+                    "sup_wald_covers_date": sw.covers(tested) if sw is not None else pd.NA,
+                    "verdict": self.verdicts[i],
+                    "reason": self.reasons[i],
+                }
+            )
+            rows.append(row)
+        betas = list(
+            dict.fromkeys(
+                f"beta_{when}[{f}]"
+                for bt in self.tests
+                if bt is not None
+                for f in bt.factors
+                for when in ("before", "after")
+            )
+        )
+        cols = ["ticker", "requested_date", "break_date", "n_before", "n_after", "btc_lags", "maxlags"]
+        cols += [*betas, "wald_slopes", "df_slopes", "p_slopes", "p_slopes_adj", "intercept_shift"]
+        cols += ["p_intercept", "p_joint", "p_chow_equal_var", "sup_wald", "sup_wald_date", "p_sup_wald"]
+        cols += ["sup_wald_covers_date", "verdict", "reason"]
+        out = pd.DataFrame(rows).reindex(columns=cols)
+        for col in ("n_before", "n_after", "btc_lags", "maxlags", "df_slopes"):
+            out[col] = out[col].astype("Int64")
+        out["ticker"] = out["ticker"].astype(str)
+        return out
+
+    def metrics(self) -> pd.DataFrame:
+        """The ``breaks`` metrics record: exactly :data:`BREAK_METRIC_COLUMNS`.
+
+        ``break_date`` is the session tested (the requested date where not testable).
+        """
+        rows = []
+        for i, ((ticker, when), bt) in enumerate(zip(self.pairs, self.tests, strict=True)):
+            sup_date, sup_p = self._sup(ticker)
+            rows.append(
+                {
+                    "ticker": str(ticker),
+                    "break_date": bt.break_date if bt is not None else when,
+                    "p_slopes": bt.p_slopes if bt is not None else math.nan,
+                    "p_slopes_adj": self.p_slopes_adj[i],
+                    "p_intercept": bt.p_intercept if bt is not None else math.nan,
+                    "sup_wald_date": sup_date,
+                    "p_sup_wald": sup_p,
+                    "verdict": self.verdicts[i],
+                }
+            )
+        return pd.DataFrame(rows, columns=list(BREAK_METRIC_COLUMNS))
+
+    def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+        """HAC intervals of the betas before/after/shift of every tested pair (:meth:`BreakTest.conf_int`)."""
+        frames = [bt.conf_int(alpha) for bt in self.tests if bt is not None]
+        if not frames:
+            cols = ["ticker", "break_date", "param", "period", "coef", "se", "ci_low", "ci_high"]
+            return pd.DataFrame(columns=cols)
+        return pd.concat(frames, ignore_index=True)
+
+    def lag_sensitivity(self) -> pd.DataFrame:
+        """``p_slopes`` and ``p_intercept`` by HAC lag for every tested pair (one row per lag)."""
+        frames = [
+            bt.lag_sensitivity.assign(ticker=str(bt.ticker), break_date=bt.break_date)
+            for bt in self.tests
+            if bt is not None
+        ]
+        if not frames:
+            return pd.DataFrame(
+                columns=["ticker", "break_date", "rule", "maxlags", "p_slopes", "p_intercept"]
+            )
+        out = pd.concat(frames, ignore_index=True)
+        first = ["ticker", "break_date"]
+        return out.loc[:, first + [c for c in out.columns if c not in first]]
+
+    def sentences(self) -> list[str]:
+        """One Markdown bullet per (ticker, date) stating betas, tests and the verdict."""
+        lines = []
+        for i, ((ticker, when), bt) in enumerate(zip(self.pairs, self.tests, strict=True)):
+            sw = self.sup_wald.get(ticker)
+            sup = ""
+            if sw is not None:
+                sup = f"; the unknown-date sup-Wald test peaks at {sw.break_date.date()} "
+                sup += f"(bootstrap p = {sw.p:.3g})"
+                tested = bt.break_date if bt is not None else pd.Timestamp(when)
+                if not sw.covers(tested):
+                    sup += (
+                        f" - its {sw.trim:.0%}-trimmed candidates ({sw.first_candidate.date()}.."
+                        f"{sw.last_candidate.date()}) exclude {tested.date()}"
+                    )
+            if bt is None:
+                lines.append(f"- **{ticker}** at {pd.Timestamp(when).date()}: **{self.verdicts[i]}**{sup}.")
+                continue
+            betas = ", ".join(
+                f"{f} beta{f' (incl. {bt.btc_lags} lag)' if f == self.btc and bt.btc_lags else ''} "
+                f"{_num(bt.before_after.loc[f, 'beta_before']):.2f} → "
+                f"{_num(bt.before_after.loc[f, 'beta_after']):.2f}"
+                for f in bt.factors
+            )
+            lines.append(
+                f"- **{ticker}** at {bt.break_date.date()}: {betas}; slopes-only HAC Wald "
+                f"p = {bt.p_slopes:.3g} (Holm-adjusted {self.p_slopes_adj[i]:.3g}), intercept shift "
+                f"p = {bt.p_intercept:.3g}{sup}: **{self.verdicts[i]}**."
+            )
+        return lines
+
+
+def _run_each(
+    run: Callable[[str, Any], _R], pairs: Sequence[tuple[str, Any]], on_error: str
+) -> tuple[list[_R | None], list[str]]:
+    """Run a test per (ticker, date); with ``on_error="report"`` a ConfigError becomes a reason."""
+    results: list[_R | None] = []
+    reasons: list[str] = []
+    for ticker, when in pairs:
+        try:
+            results.append(run(ticker, when))
+            reasons.append("")
+        except ConfigError as exc:
+            if on_error == "raise":
+                raise
+            results.append(None)
+            reasons.append(exc.short if isinstance(exc, _NotTestable) else str(exc))
+    return results, reasons
+
+
+def _holm_adjusted(p_values: Sequence[float], alpha: float) -> FloatArray:
+    """Holm-adjusted p over the finite entries (``multipletests(method="holm")``); NaN stays NaN."""
+    p_raw = np.asarray(p_values, dtype=np.float64)
+    out = np.full(p_raw.size, np.nan)
+    ok = np.isfinite(p_raw)
+    if ok.any():
+        out[ok] = multipletests(p_raw[ok], alpha=alpha, method="holm")[1]
+    return out
+
+
+def _family_verdict(r: BreakTest | None, p_adj: float, reason: str, btc: str, tech: str, alpha: float) -> str:
+    if r is None:
+        return break_verdict(math.nan, math.nan, math.nan, alpha=alpha, reason=reason)
+    if btc not in r.factors or tech not in r.factors:
+        why = f"verdict needs {btc} and {tech} among factors"
+        return break_verdict(float(p_adj), math.nan, math.nan, alpha=alpha, reason=why)
+    return break_verdict(float(p_adj), r.change(btc), r.change(tech), alpha=alpha)
 
 
 def break_tests(
@@ -670,63 +1455,102 @@ def break_tests(
     tests: Iterable[tuple[str, DateLike]],
     factors: Sequence[str] = DEFAULT_FACTORS,
     *,
+    btc_lags: int = DEFAULT_BREAK_BTC_LAGS,
+    btc: str = DEFAULT_BTC,
+    tech: str = DEFAULT_TECH,
     start: DateLike | None = None,
     end: DateLike | None = None,
     min_obs_side: int = DEFAULT_MIN_OBS_SIDE,
     maxlags: int | None = None,
+    sensitivity_maxlags: Sequence[int | None] = DEFAULT_SENSITIVITY_MAXLAGS,
+    alpha: float = DEFAULT_ALPHA,
+    sup_wald: bool = True,
+    trim: float = DEFAULT_TRIM,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = DEFAULT_BOOT_SEED,
     on_error: Literal["report", "raise"] = "report",
-) -> pd.DataFrame:
-    """Run :func:`break_test` for (ticker, date) pairs into one table.
+) -> BreakTests:
+    """Slope-shift tests for (ticker, date) pairs with Holm control and verdicts.
 
     Parameters
     ----------
+    returns, factors, btc_lags, btc, start, end, min_obs_side, maxlags, sensitivity_maxlags
+        As in :func:`break_test`.
     tests
-        Pairs such as ``[("WULF", "2025-08-14"), ("IREN", "2025-11-03")]``.
+        Pairs such as ``[("WULF", "2025-08-14"), ("IREN", "2025-06-02")]``: the
+        family over which ``p_slopes`` is Holm-adjusted.
+    tech
+        The tech factor of the verdict rule (``btc`` is the bitcoin factor).
+    alpha
+        Significance level of Holm and the verdicts.
+    sup_wald, trim, n_boot, seed
+        Run :func:`sup_wald_test` once per ticker (estimated break date and its
+        bootstrap p) with these settings.
     on_error
         ``"report"``: a pair whose date is outside the data or leaves too few
-        observations gets a row with NaN statistics and the ``reason``;
+        observations is kept with the verdict ``not testable (reason)``;
         ``"raise"``: re-raise. Unknown tickers always raise.
 
     Returns
     -------
-    pd.DataFrame
-        One row per pair: the columns of :meth:`BreakTest.summary` plus ``reason``.
+    BreakTests
+
+    Notes
+    -----
+    Holm (``statsmodels.stats.multitest.multipletests(method="holm")``) over the
+    pairs that could be tested; verdicts use the adjusted p (:func:`break_verdict`).
+    Changes of the BTC beta include its lag terms.
     """
-    if on_error not in ("report", "raise"):
-        raise ConfigError(f"on_error must be 'report' or 'raise', got {on_error!r}")
-    pairs = list(tests)
-    if not pairs:
+    check_choice(on_error, "on_error", ("report", "raise"))
+    _check_alpha(alpha)
+    pairs_in = list(tests)
+    if not pairs_in:
         raise ConfigError("tests is empty: pass (ticker, date) pairs")
     _check_returns(returns)
-    _require_tickers(returns, [*(t for t, _ in pairs), *factors])
-    rows: list[pd.DataFrame] = []
-    for ticker, when in pairs:
-        try:
-            res = break_test(
-                returns,
-                ticker,
-                when,
-                factors,
-                start=start,
-                end=end,
-                min_obs_side=min_obs_side,
-                maxlags=maxlags,
-            )
-        except ConfigError as exc:
-            if on_error == "raise":
-                raise
-            rows.append(
-                pd.DataFrame(
-                    [{"ticker": ticker, "requested_date": _timestamp(when, "break_date"), "reason": str(exc)}]
-                )
-            )
-            continue
-        summary = res.summary()
-        summary["reason"] = ""
-        rows.append(summary)
-    out = pd.concat(rows, ignore_index=True)
-    cols = [c for c in out.columns if c != "reason"] + ["reason"]
-    return out.loc[:, cols]
+    require_columns(returns, [*(t for t, _ in pairs_in), *factors])
+    pairs = [(ticker, as_timestamp(when, "break_date").normalize()) for ticker, when in pairs_in]
+    opts: dict[str, Any] = {"btc_lags": btc_lags, "btc": btc, "start": start, "end": end}
+
+    def known_date(ticker: str, when: pd.Timestamp) -> BreakTest:
+        return break_test(
+            returns,
+            ticker,
+            when,
+            factors,
+            min_obs_side=min_obs_side,
+            maxlags=maxlags,
+            sensitivity_maxlags=sensitivity_maxlags,
+            **opts,
+        )
+
+    def unknown_date(ticker: str) -> SupWaldTest:
+        return sup_wald_test(returns, ticker, factors, trim=trim, n_boot=n_boot, seed=seed, **opts)
+
+    results, reasons = _run_each(known_date, pairs, on_error)
+    sups: dict[str, SupWaldTest] = {}
+    sup_reasons: dict[str, str] = {}
+    if sup_wald:
+        tickers = list(dict.fromkeys(t for t, _ in pairs))
+        fitted, why = _run_each(lambda t, _: unknown_date(t), [(t, pd.NaT) for t in tickers], on_error)
+        sups = {t: r for t, r in zip(tickers, fitted, strict=True) if r is not None}
+        sup_reasons = {t: w for t, w in zip(tickers, why, strict=True) if w}
+    p_adj = _holm_adjusted([r.p_slopes if r is not None else math.nan for r in results], alpha)
+    verdicts = [
+        _family_verdict(r, p, why, btc, tech, alpha)
+        for r, p, why in zip(results, p_adj, reasons, strict=True)
+    ]
+    return BreakTests(
+        pairs=tuple(pairs),
+        tests=tuple(results),
+        reasons=tuple(reasons),
+        sup_wald=sups,
+        sup_wald_reasons=sup_reasons,
+        p_slopes_adj=tuple(float(p) for p in p_adj),
+        verdicts=tuple(verdicts),
+        btc=btc,
+        tech=tech,
+        alpha=alpha,
+    )
 
 
 # ----------------------------------------------------------------------------- Dimson
@@ -763,11 +1587,28 @@ class DimsonBeta:
     dates: pd.DatetimeIndex = field(repr=False)
     result: Any = field(repr=False, compare=False)
 
+    def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+        """HAC intervals of the Dimson betas at level ``1 - alpha``.
 
-def _shift_label(factor: str, shift: int) -> str:
-    if shift == 0:
-        return f"{factor}[t]"
-    return f"{factor}[t{shift:+d}]"
+        Index ``factor``; columns ``coef, ci_low, ci_high``.
+        """
+        _check_alpha(alpha)
+        names = list(self.result.params.index)
+        rows = []
+        for f in self.factors:
+            weights = np.array([1.0 if n.startswith(f"{f}[") else 0.0 for n in names])
+            lc = _linear_combination(self.result, weights, alpha)
+            rows.append({"coef": lc["coef"], "ci_low": lc["ci_low"], "ci_high": lc["ci_high"]})
+        return pd.DataFrame(rows, index=pd.Index(list(self.factors), name="factor"))
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per factor: ticker, Dimson and plain betas, n, lags, leads."""
+        out = self.table.reset_index()
+        out.insert(0, "ticker", str(self.ticker))
+        out["n"] = int(self.n)
+        out["lags"] = int(self.lags)
+        out["leads"] = int(self.leads)
+        return out
 
 
 def dimson_beta(
@@ -829,7 +1670,7 @@ def dimson_beta(
             cols[label] = returns[f].shift(-s)
             labels.append(label)
     shifted = pd.DataFrame(cols, index=returns.index)
-    frame = _slice_period(shifted, start, end)
+    frame, _, _ = slice_period(shifted, start, end, "returns")
     min_obs = max(int(min_obs), len(labels) + 2)
     y, x = _complete(frame, ticker, labels, min_obs, f"{-lags}..{leads:+d} shifts of {', '.join(fac)}")
     res, lag_hac = _hac_fit(y, x, maxlags)

@@ -337,6 +337,7 @@ def build_panel(
             data_dir=request.data_dir,
             strict=request.strict,
             seed=request.seed,
+            required_through=request.as_of,
         )
         result = clean_panel(raw, config=CleanConfig(start=request.start, end=request.end), universe=uni)
     check_as_of_in_data(result, request.as_of)
@@ -399,6 +400,11 @@ class StudyPanel:
     def lows(self) -> pd.DataFrame:
         """Intraday lows on the repaired price basis."""
         return self.clean.lows
+
+    @property
+    def highs(self) -> pd.DataFrame:
+        """Intraday highs on the repaired price basis (tickers without a High column absent)."""
+        return self.clean.highs
 
     @property
     def synthetic(self) -> bool:

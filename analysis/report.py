@@ -83,7 +83,7 @@ GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
 #: The golden notebooks' panel, built by ``make golden`` and before nbval runs (not committed).
 GOLDEN_PANEL_DIR = GOLDEN_DIR / "panel"
 #: Seed and as-of date of the golden notebooks (synthetic source).
-GOLDEN_SEED = 9
+GOLDEN_SEED: int | None = None  # None: the synthetic generator's own default seed
 GOLDEN_AS_OF = "2025-12-02"
 KERNEL_NAME = "python3"
 #: Seconds a single cell may run before the report fails.
@@ -398,7 +398,7 @@ panel {_esc(meta["panel_start"])} .. {_esc(meta["panel_end"])} ({_esc(meta["sess
 {_esc(meta["n_tickers"])} tickers). Generated {_esc(meta["generated_at"])} by analysis
 {_esc(meta["package_version"])}.
 Every number is computed from the data of this run (<a href="metrics.json">metrics.json</a>,
-<a href="status.json">status.json</a>, <a href="data/processed/quality.md">data-quality report</a>).</p>
+<a href="status.json">status.json</a>, <a href="{_esc(meta["quality_report"])}">data-quality report</a>).</p>
 <h2>Article claims</h2>
 <table><tr><th>claim</th><th>article</th><th>measured</th><th>window</th><th>verdict</th>
 <th>verdict across the sensitivity dates</th></tr>{_claims_rows(claims, stability)}</table>
@@ -625,7 +625,8 @@ def _run_in(
     t0: float,
     t_data: float,
 ) -> Path:
-    write_outputs(panel, staging / "data")
+    paths = write_outputs(panel, staging / "data")
+    quality_report = paths["quality_md"].relative_to(staging).as_posix()
     publish_fundamentals(build_fundamentals(request), staging / "data")
     params: dict[str, Any] = {
         "request": request.to_dict(),
@@ -650,6 +651,7 @@ def _run_in(
             for r in runs
         },
         "data_seconds": round(t_data, 2),
+        "quality_report": quality_report,
     }
     if failed:
         atomic.write_json(staging / "status.json", to_jsonable(status))
@@ -692,6 +694,7 @@ def _run_in(
         "titles": titles,
         "stderr": stderr,
         "request": request.to_dict(),
+        "quality_report": quality_report,
     }
     warnings_list = [
         {"notebook": nb, **w} for nb, res in results.items() for w in (res.get("warnings") or [])

@@ -6,7 +6,9 @@ Raw frame (one per ticker, produced by every source)
     cleaner removes them). Columns are a subset of :data:`OHLCV_COLUMNS`, always
     including ``"Close"``; every column is ``float64``. ``"Close"`` is the
     adjusted close when the source provides adjusted prices; ``"Adj Close"``
-    may be present as well (the cleaner prefers it).
+    may be present as well (the cleaner prefers it). Values are raw: NaN,
+    non-positive and non-finite (``inf``) prices can occur and are excluded by
+    :mod:`analysis.clean`, which names the ticker and the dates.
 
 Raw panel
     :class:`RawPanel`: ``frames`` (ticker -> raw frame), the source name, whether
@@ -16,6 +18,8 @@ Raw panel
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,6 +34,7 @@ __all__ = [
     "PriceSource",
     "RawPanel",
     "normalize_raw_frame",
+    "summarise_reasons",
 ]
 
 OHLCV_COLUMNS: tuple[str, ...] = ("Open", "High", "Low", "Close", "Adj Close", "Volume")
@@ -38,7 +43,26 @@ INDEX_NAME = "Date"
 
 @dataclass
 class RawPanel:
-    """Raw per-ticker frames from one source, with provenance."""
+    """Raw per-ticker frames from one source, with provenance.
+
+    Attributes
+    ----------
+    frames
+        Ticker -> raw frame (the contract above).
+    source
+        The data provider (``yahoo``, ``snapshot``, ``synthetic``, ``cache``).
+    synthetic
+        True for synthetic demo data.
+    meta
+        Ticker -> provenance and integrity notes. Every source fills what it knows;
+        :func:`analysis.sources.load_raw` adds ``last_date`` (last date with a close),
+        ``expected_through`` (the last date the request could have) and ``stale``
+        (``None`` or a sentence naming the ticker and its last date).
+    ground_truth
+        The planted truth of the synthetic source.
+    failed
+        Ticker -> reason, for requested tickers without data.
+    """
 
     frames: dict[str, pd.DataFrame]
     source: str
@@ -118,3 +142,22 @@ def normalize_raw_frame(df: pd.DataFrame, *, ticker: str, origin: str) -> pd.Dat
     out.columns.name = None
     result: pd.DataFrame = out.sort_index(kind="stable")
     return result
+
+
+#: A ticker's own symbol quoted in a reason (``'HUT'``, ``"HUT"``, ``$HUT``), as yfinance writes it.
+_QUOTED_SYMBOL = r"""(?<=['"$]){}(?=['"]|:|\s|$)"""
+
+
+def summarise_reasons(reasons: Mapping[str, str]) -> str:
+    """Tickers grouped by reason, untruncated: ``"HUT, IREN: <reason>; BTC-USD: <other>"``.
+
+    A ticker's own symbol quoted inside its reason (``'HUT'``, ``$HUT``) is written
+    ``<ticker>`` so that the same cause for several tickers is said once; unquoted
+    text (e.g. a list of the tickers of one call) is kept as it is.
+    """
+    groups: dict[str, list[str]] = {}
+    for ticker, why in reasons.items():
+        text = " ".join(str(why).split())
+        text = re.sub(_QUOTED_SYMBOL.format(re.escape(ticker)), "<ticker>", text)
+        groups.setdefault(text, []).append(ticker)
+    return "; ".join(f"{', '.join(ts)}: {why}" for why, ts in groups.items())

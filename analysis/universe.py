@@ -1,7 +1,15 @@
 """The study universe: groups of tickers, display names and first valid dates.
 
-Loaded from ``analysis/universe.toml``. Tickers are validated against a strict
-pattern so that a ticker can never become a path such as ``../x``.
+Loaded from ``analysis/universe.toml``.
+
+Guarantees
+    * A ticker is validated against a strict ASCII pattern, so it can never become a
+      path such as ``../x``.
+    * A ticker is never silently changed: the only normalisation is stripping
+      surrounding whitespace and upper-casing ASCII letters. Anything non-ASCII
+      (``"ß"`` would upper-case to ``"SS"``) is rejected naming the ticker.
+    * Crypto pairs are recognised by one rule (:func:`is_crypto_symbol`, the ``-USD``
+      suffix) wherever the universe does not say otherwise.
 """
 
 from __future__ import annotations
@@ -18,9 +26,11 @@ import pandas as pd
 from .errors import ConfigError
 
 __all__ = [
+    "CRYPTO_SUFFIX",
     "TICKER_PATTERN",
     "Instrument",
     "Universe",
+    "is_crypto_symbol",
     "load_universe",
     "ticker_to_filename",
     "validate_ticker",
@@ -33,7 +43,15 @@ UNIVERSE_TOML = Path(__file__).with_name("universe.toml")
 #: or ``=`` (share classes, crypto pairs, futures). No slashes, no ``..``.
 TICKER_PATTERN = re.compile(r"^\^?[A-Z0-9](?:[A-Z0-9=-]|\.(?!\.)){0,14}$")
 
+#: Crypto pairs trade every calendar day; outside the universe they are known by this suffix.
+CRYPTO_SUFFIX = "-USD"
+
 Kind = Literal["crypto", "equity"]
+
+
+def is_crypto_symbol(ticker: str) -> bool:
+    """True for tickers classified as crypto by their symbol alone (``-USD`` suffix)."""
+    return ticker.endswith(CRYPTO_SUFFIX)
 
 
 def validate_ticker(ticker: str) -> str:
@@ -42,12 +60,19 @@ def validate_ticker(ticker: str) -> str:
     Raises
     ------
     ConfigError
-        If the ticker is empty or contains characters outside the pattern
-        (for example ``/`` or ``..``).
+        If the ticker is not a string, is empty, contains non-ASCII characters
+        (whose upper case could be another ticker: ``"ß"`` -> ``"SS"``) or
+        characters outside the pattern (for example ``/`` or ``..``).
     """
     if not isinstance(ticker, str):
-        raise ConfigError(f"ticker must be a string, got {type(ticker).__name__}")
-    candidate = ticker.strip().upper()
+        raise ConfigError(f"ticker must be a string, got {type(ticker).__name__} {ticker!r}")
+    stripped = ticker.strip()
+    if not stripped.isascii():
+        raise ConfigError(
+            f"malformed ticker {ticker!r}: non-ASCII characters are not allowed "
+            "(tickers are never transliterated; use the exchange symbol, e.g. 'HUT')"
+        )
+    candidate = stripped.upper()
     if not TICKER_PATTERN.fullmatch(candidate):
         raise ConfigError(
             f"malformed ticker {ticker!r}: expected 1-15 characters of A-Z, 0-9, '.', '-', '=' "
@@ -57,7 +82,18 @@ def validate_ticker(ticker: str) -> str:
 
 
 def validate_tickers(tickers: Iterable[str]) -> list[str]:
-    """Validate and de-duplicate tickers, keeping their order."""
+    """Validate and de-duplicate tickers, keeping their order.
+
+    Raises
+    ------
+    ConfigError
+        If ``tickers`` is a single string (``"HUT"`` would be read as ``H, U, T``), a
+        ticker is malformed, or no ticker is given.
+    """
+    if isinstance(tickers, str | bytes):
+        raise ConfigError(
+            f"tickers must be a list of tickers, got the string {tickers!r}; pass e.g. [{tickers!r}]"
+        )
     out: list[str] = []
     for t in tickers:
         v = validate_ticker(t)
@@ -113,7 +149,7 @@ class Universe:
         inst = self.instruments.get(ticker)
         if inst is not None:
             return inst.kind == "crypto"
-        return ticker.endswith("-USD")
+        return is_crypto_symbol(ticker)
 
     def name(self, ticker: str) -> str:
         """Display name, or the ticker itself when it is not in the universe."""

@@ -21,7 +21,7 @@ from analysis.ai_news import (
 )
 from analysis.calendar import is_session, sessions
 from analysis.errors import ConfigError
-from analysis.events import EVENT_COLUMNS, event_study, load_events
+from analysis.events import EVENT_COLUMNS, EventModel, event_study, load_events
 
 HEADER = ",".join(NEWS_COLUMNS)
 GOOD_ROW = "ai-x-2025-01,2025-01-27,before_open,Label,market_shock,Some source,yes,"
@@ -73,7 +73,7 @@ def test_shipped_catalogue(catalogue: pd.DataFrame) -> None:
     assert by_id.at["ai-aws-trainium3-2025-12", "session"] == pd.Timestamp("2025-12-02")
     nvda = by_id[by_id.index.str.startswith("ai-nvda-q")]
     assert len(nvda) >= 10 and (nvda["timing"] == "after_close").all()
-    assert (catalogue["source"].str.len() > 0).all()
+    assert (catalogue["reference"].str.len() > 0).all()
     unchecked = catalogue.loc[~catalogue["checked"], "notes"]
     assert unchecked.str.contains("not checked offline").all()
     assert AI_NEWS_CSV.name == "ai_news.csv"
@@ -277,10 +277,14 @@ def test_event_study_on_news_events_recovers_planted_jump(catalogue: pd.DataFram
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = event_study(
-            returns, events, factors=("^NDX", "BTC-USD"), event_window=(0, 1), sub_windows=((0, 0),)
+            returns,
+            events,
+            models=[EventModel("two_factor", ("^NDX", "BTC-USD"))],
+            event_window=(0, 1),
+            sub_windows=((0, 0),),
         )
     win = res.car_windows.set_index(["event_id", "window"])
-    car0 = win.loc[("ai-nvda-q4fy25-2025-02", "(+0,+0)"), "car"]
+    car0 = win.loc[("ai-nvda-q4fy25-2025-02", "(+0,+0)"), "car_log"]
     assert car0 == pytest.approx(0.08, abs=0.05)
     car = res.car.set_index("event_id")
     assert car.at["ai-nvda-q4fy25-2025-02", "session"] == pd.Timestamp("2025-02-27")

@@ -132,9 +132,11 @@ def _check_page(drv: object, url: str) -> dict[str, object]:
     info = drv.execute_script(  # type: ignore[attr-defined]
         """return {
           images: document.images.length,
-          broken: Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt || i.src.slice(0, 60)),
+          broken: Array.from(document.images)
+            .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt || i.src.slice(0, 60)),
           text: document.body.innerText,
-          code: document.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-CodeMirrorEditor').length,
+          code: document.querySelectorAll(
+            '.jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-CodeMirrorEditor').length,
           stderr: document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]').length,
         };"""
     )

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.calendar import sessions
-from analysis.clean import CleanConfig, clean_panel, read_processed, write_outputs
+from analysis.clean import CURRENT_NAME, PANEL_FILES, CleanConfig, clean_panel, read_processed, write_outputs
 from analysis.errors import (
     ConfigError,
     DataQualityError,
@@ -229,21 +229,176 @@ def test_bad_input_errors(tiny_universe: Universe, case: str) -> None:
 
 
 def test_outputs_roundtrip(tmp_path: Path, tiny_universe: Universe) -> None:
-    res = _run(_panel(BTC_USD=_crypto(31), AAA=_equity(32), BBB=_equity(33)), tiny_universe)
+    res = _run(_panel(BTC_USD=_crypto(31), AAA=_ohlc(_equity(32)), BBB=_equity(33)), tiny_universe)
     paths = write_outputs(res, tmp_path)
-    assert {p.name for p in (tmp_path / "processed").iterdir()} == {
-        "prices.parquet",
-        "returns.parquet",
-        "crypto_daily.parquet",
-        "lows.parquet",
-        "quality.json",
-        "quality.md",
-    }
+    processed = tmp_path / "processed"
+    current = json.loads((processed / CURRENT_NAME).read_text())
+    panel_dir = processed / current["dir"]
+    assert {p.name for p in processed.iterdir()} == {CURRENT_NAME, ".lock", current["dir"]}
+    assert {p.name for p in panel_dir.iterdir()} == set(PANEL_FILES.values())
+    assert all(path.parent == panel_dir for path in paths.values()) and set(paths) == set(PANEL_FILES)
     back = read_processed(tmp_path)
-    pd.testing.assert_frame_equal(back.prices, res.prices, check_freq=False)
-    pd.testing.assert_frame_equal(back.returns, res.returns, check_freq=False)
+    for name in ("prices", "returns", "lows", "highs", "crypto_daily"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(res, name), check_freq=False)
+    assert back.summary == res.summary and back.quality.keys() == res.quality.keys()
     q = json.loads(paths["quality_json"].read_text())
     assert set(q["tickers"]) == {"BTC-USD", "AAA", "BBB"}
     assert "# Data quality report" in paths["quality_md"].read_text()
-    with pytest.raises(DataQualityError, match="run `python -m analysis clean`"):
+    with pytest.raises(
+        DataQualityError, match=r"no published panel in .*nowhere.*run `python -m analysis clean`"
+    ):
         read_processed(tmp_path / "nowhere")
+
+
+def _ohlc(frame: pd.DataFrame, spread: float = 0.02) -> pd.DataFrame:
+    out = frame.copy()
+    out["High"] = out["Close"] * (1 + spread)
+    out["Low"] = out["Close"] * (1 - spread)
+    return out
+
+
+def test_highs_follow_the_repaired_basis_like_lows(tiny_universe: Universe) -> None:
+    a = _ohlc(_equity(40))
+    split_day = a.index[30]
+    raw = a.copy()
+    raw.loc[raw.index >= split_day, ["Close", "High", "Low"]] /= 4  # an unadjusted 4:1 split
+    res = _run(_panel(AAA=raw, BBB=_equity(41), CCC=_equity(42)), tiny_universe)
+    assert list(res.highs.columns) == ["AAA"] == list(res.lows.columns)  # no High column: absent
+    pd.testing.assert_index_equal(res.highs.index, res.prices.index)
+    np.testing.assert_allclose(res.highs["AAA"], res.prices["AAA"] * 1.02, rtol=1e-12)
+    np.testing.assert_allclose(res.lows["AAA"], res.prices["AAA"] * 0.98, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_nonfinite_prices_excluded_and_named(tiny_universe: Universe, bad: float) -> None:
+    a = _ohlc(_equity(43))
+    day = a.index[12]
+    a.loc[day, "Close"] = bad
+    a.loc[a.index[14], "High"] = np.inf
+    with pytest.warns(
+        DataQualityWarning, match=rf"AAA: rejected 1 non-finite prices \(inf/-inf\): {day.date()}"
+    ):
+        res = clean_panel(
+            _panel(AAA=a, BBB=_equity(44), CCC=_equity(45)),
+            config=CleanConfig(start=START, end=END),
+            universe=tiny_universe,
+        )
+    assert res.quality["AAA"].nonfinite_rejected == [str(day.date())]
+    assert np.isnan(res.prices.loc[day, "AAA"]) and np.isfinite(res.returns["AAA"].dropna()).all()
+    assert np.isnan(res.highs.loc[a.index[14], "AAA"])
+    assert any("non-finite" in line for line in res.quality["AAA"].issues())
+
+
+def test_reader_never_mixes_two_panels(tmp_path: Path, tiny_universe: Universe) -> None:
+    first = _run(_panel(AAA=_equity(50), BBB=_equity(51)), tiny_universe)
+    second = _run(_panel(AAA=_equity(52), BBB=_equity(53)), tiny_universe)
+    old_paths = write_outputs(first, tmp_path)
+    new_paths = write_outputs(second, tmp_path)
+    assert old_paths["prices"].exists()  # the previous panel is kept for readers still on it
+    pd.testing.assert_frame_equal(read_processed(tmp_path).prices, second.prices, check_freq=False)
+    write_outputs(first, tmp_path)
+    assert not old_paths["prices"].exists() and new_paths["prices"].exists()  # older ones are removed
+
+
+@pytest.mark.parametrize("damage", ["modified", "missing", "pointer"])
+def test_damaged_panel_is_refused_naming_the_directory(
+    tmp_path: Path, tiny_universe: Universe, damage: str
+) -> None:
+    paths = write_outputs(_run(_panel(AAA=_equity(54), BBB=_equity(55)), tiny_universe), tmp_path)
+    if damage == "modified":
+        paths["prices"].write_bytes(paths["prices"].read_bytes()[:-10])
+        match = r"cleaned panel .*panel-.* is incomplete or was modified: prices\.parquet"
+    elif damage == "missing":
+        paths["returns"].unlink()
+        match = r"cleaned panel .*panel-.* is incomplete \(.*returns\.parquet is missing\)"
+    else:
+        (tmp_path / "processed" / CURRENT_NAME).write_text("{half")
+        match = r"CURRENT\.json is not valid JSON"
+    with pytest.raises(DataQualityError, match=match):
+        read_processed(tmp_path)
+
+
+def test_label_mismatch_is_refused(tmp_path: Path, tiny_universe: Universe) -> None:
+    """The pointer says Yahoo, the panel says synthetic: never read as market data."""
+    write_outputs(_run(_panel(AAA=_equity(56), BBB=_equity(57)), tiny_universe), tmp_path)
+    pointer_path = tmp_path / "processed" / CURRENT_NAME
+    pointer = json.loads(pointer_path.read_text())
+    pointer["source"] = "yahoo"
+    pointer_path.write_text(json.dumps(pointer))
+    with pytest.raises(DataQualityError, match=r"labelled 'test' .* says 'yahoo'"):
+        read_processed(tmp_path)
+
+
+def test_legacy_loose_files_are_not_read_and_are_replaced(tmp_path: Path, tiny_universe: Universe) -> None:
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "prices.parquet").write_bytes(b"old")
+    (processed / "notes.txt").write_text("mine")
+    with pytest.raises(DataQualityError, match=r"written by an older version .*prices\.parquet"):
+        read_processed(tmp_path)
+    write_outputs(_run(_panel(AAA=_equity(58), BBB=_equity(59)), tiny_universe), tmp_path)
+    assert not (processed / "prices.parquet").exists() and (processed / "notes.txt").exists()
+
+
+def test_publication_spares_files_beside_the_panel(tmp_path: Path, tiny_universe: Universe) -> None:
+    """Fundamentals are written beside the panel by another module: never touched."""
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "fundamentals.parquet").write_bytes(b"theirs")
+    (processed / ".tmp-fundamentals.parquet.q1w2e3r4").write_bytes(b"their write in progress")
+    (processed / ".tmp-CURRENT.json.a1b2c3d4").write_bytes(b"a killed publication")
+    write_outputs(_run(_panel(AAA=_equity(68), BBB=_equity(69)), tiny_universe), tmp_path)
+    names = {p.name for p in processed.iterdir()}
+    assert {"fundamentals.parquet", ".tmp-fundamentals.parquet.q1w2e3r4"} <= names
+    assert ".tmp-CURRENT.json.a1b2c3d4" not in names
+
+
+def test_failed_publication_keeps_the_previous_panel(
+    tmp_path: Path, tiny_universe: Universe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _run(_panel(AAA=_equity(60), BBB=_equity(61)), tiny_universe)
+    write_outputs(first, tmp_path)
+    from analysis import atomic
+
+    real = atomic.write_bytes
+    calls = {"n": 0}
+
+    def disk_full_on_third(path: Path, payload: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(28, "No space left on device")
+        real(path, payload)
+
+    monkeypatch.setattr(atomic, "write_bytes", disk_full_on_third)
+    with pytest.raises(OSError, match=r"cannot publish the cleaned panel in .*processed: No space left"):
+        write_outputs(_run(_panel(AAA=_equity(62), BBB=_equity(63)), tiny_universe), tmp_path)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(read_processed(tmp_path).prices, first.prices, check_freq=False)
+    assert len([p for p in (tmp_path / "processed").iterdir() if p.is_dir()]) == 1  # partial one removed
+
+
+def test_published_files_follow_the_umask(tmp_path: Path, tiny_universe: Universe) -> None:
+    import os
+
+    old = os.umask(0o002)
+    try:
+        paths = write_outputs(_run(_panel(AAA=_equity(64), BBB=_equity(65)), tiny_universe), tmp_path)
+    finally:
+        os.umask(old)
+    assert {p.stat().st_mode & 0o777 for p in paths.values()} == {0o664}
+    assert (tmp_path / "processed" / CURRENT_NAME).stat().st_mode & 0o777 == 0o664
+
+
+def test_source_findings_reach_the_quality_report(tiny_universe: Universe) -> None:
+    panel = _panel(AAA=_equity(66), BBB=_equity(67))
+    panel.meta["AAA"] = {
+        "stale": "AAA: data end 2024-03-15, 9 sessions before 2024-03-28",
+        "history_revised": {"first_date": "2024-03-22", "action": "the whole history was downloaded again"},
+        "cache_error": "OSError: [Errno 28] No space left on device",
+    }
+    res = _run(panel, tiny_universe)
+    issues = "\n".join(res.quality["AAA"].issues())
+    assert "stale: AAA: data end 2024-03-15" in issues
+    assert "re-adjusted its history (first differing close 2024-03-22)" in issues
+    assert "not cached: OSError: [Errno 28]" in issues
+    assert res.quality["BBB"].issues() == []

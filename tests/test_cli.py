@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.clean import read_processed, render_quality_markdown
 from analysis.cli import EXIT_BAD_INPUT, EXIT_FETCH, main
 
 
@@ -91,10 +92,11 @@ def test_clean_synthetic_writes_panel(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0
     out = capsys.readouterr().out
     assert "SYNTHETIC DEMO DATA" in out
-    prices = pd.read_parquet(tmp_path / "processed" / "prices.parquet")
+    prices = read_processed(tmp_path).prices
     assert list(prices.columns) == ["BTC-USD", "^NDX", "IREN"]
     assert not (prices.index.day_of_week >= 5).any()
-    assert (tmp_path / "processed" / "quality.md").read_text().count("SYNTHETIC") >= 1
+    assert read_processed(tmp_path).summary["synthetic"] is True
+    assert "SYNTHETIC" in render_quality_markdown(read_processed(tmp_path))
 
 
 def test_clean_snapshot_real_data(market_data_dir: Path, tmp_path: Path) -> None:
@@ -115,7 +117,7 @@ def test_clean_snapshot_real_data(market_data_dir: Path, tmp_path: Path) -> None
         ]
     )
     assert code == 0
-    prices = pd.read_parquet(tmp_path / "processed" / "prices.parquet")
+    prices = read_processed(tmp_path).prices
     assert prices["ABTC"].first_valid_index() >= pd.Timestamp("2025-09-03")
 
 

@@ -1,13 +1,18 @@
-"""Tests of analysis.exposure on planted truth (seeded synthetic returns)."""
+"""Tests of analysis.exposure on planted truth (seeded synthetic returns) and the real snapshot."""
 
 from __future__ import annotations
+
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+from statsmodels.stats.multitest import multipletests
 
 from analysis import exposure as ex
-from analysis.errors import ConfigError
+from analysis.errors import ConfigError, DataQualityWarning
 
 N = 1000
 BREAK_AT = 600  # position of the planted beta shift
@@ -85,6 +90,18 @@ def test_three_factor_regression_with_ai_factor(returns: pd.DataFrame) -> None:
     assert abs(fit.betas["BTC-USD"] - BETA_BTC) < 0.1
 
 
+def test_factor_regression_conf_int_and_summary_frame(returns: pd.DataFrame) -> None:
+    fit = ex.factor_regression(returns, "IREN")
+    ci95, ci80 = fit.conf_int(), fit.conf_int(0.2)
+    assert list(ci95.columns) == ["coef", "ci_low", "ci_high"]
+    pd.testing.assert_series_equal(ci95["ci_low"], fit.table["ci_low"])
+    assert ((ci80["ci_high"] - ci80["ci_low"]) < (ci95["ci_high"] - ci95["ci_low"])).all()
+    frame = fit.summary_frame()
+    assert frame["ticker"].map(type).eq(str).all() and frame["n"].map(type).eq(int).all()
+    with pytest.raises(ConfigError, match="alpha must be strictly between 0 and 1"):
+        fit.conf_int(1.5)
+
+
 def test_period_and_nan_rows_are_dropped(returns: pd.DataFrame) -> None:
     frame = returns.copy()
     frame.iloc[:200, frame.columns.get_loc("IREN")] = np.nan
@@ -102,10 +119,13 @@ def test_period_and_nan_rows_are_dropped(returns: pd.DataFrame) -> None:
         ({"ticker": "BTC-USD"}, "is also a factor"),
         ({"ticker": "IREN", "factors": ()}, "factors is empty"),
         ({"ticker": "IREN", "start": "2030-01-01"}, "empty period"),
-        ({"ticker": "IREN", "start": "2022-01-01", "end": "2021-06-01"}, "start 2022-01-01 is after end"),
+        (
+            {"ticker": "IREN", "start": "2022-01-01", "end": "2021-06-01"},
+            r"start \(2022-01-01\) is after end \(2021-06-01\); swap them",
+        ),
         ({"ticker": "SHORT"}, r"SHORT has 20 complete observations .* need >= 30 \(min_obs\)"),
         ({"ticker": "IREN", "maxlags": -1}, "maxlags must be >= 0"),
-        ({"ticker": "IREN", "start": "not-a-date"}, "start 'not-a-date' is not a date"),
+        ({"ticker": "IREN", "start": "not-a-date"}, "start is not a date: 'not-a-date'"),
     ],
 )
 def test_factor_regression_bad_parameters(
@@ -171,33 +191,38 @@ def test_rolling_betas_bad_parameters(returns: pd.DataFrame, kwargs: dict[str, i
 
 
 def test_break_detected_at_planted_shift(returns: pd.DataFrame) -> None:
-    bt = ex.break_test(returns, "WULF", returns.index[BREAK_AT])
-    assert bt.chow_p < 0.01
-    assert bt.wald_p < 0.01
-    assert (bt.chow_df_num, bt.chow_df_denom, bt.wald_df) == (3, N - 6, 3)
+    bt = ex.break_test(returns, "WULF", returns.index[BREAK_AT], btc_lags=0)
+    assert bt.p_slopes < 0.01 and bt.p_joint < 0.01 and bt.chow_p < 0.01
+    assert (bt.chow_df_num, bt.chow_df_denom, bt.df_slopes, bt.df_joint) == (3, N - 6, 2, 3)
     assert (bt.n_before, bt.n_after) == (BREAK_AT, N - BREAK_AT)
-    assert not bt.rolled
+    assert bt.terms == ("BTC-USD", "^NDX") and not bt.rolled
+    assert bt.p_intercept > 0.01  # no intercept shift was planted
     ba = bt.before_after
-    assert list(ba.columns) == [
-        "beta_before",
-        "se_before",
-        "beta_after",
-        "se_after",
-        "diff",
-        "diff_se",
-        "diff_t",
-        "diff_p",
-    ]
+    columns = ["beta_before", "se_before", "beta_after", "se_after", "diff", "diff_se", "diff_t", "diff_p"]
+    assert list(ba.columns) == columns
     for factor in ("BTC-USD", "^NDX"):
         assert abs(ba.loc[factor, "beta_before"] - BEFORE[factor]) < 0.1
         assert abs(ba.loc[factor, "beta_after"] - AFTER[factor]) < 0.1
-        assert abs(ba.loc[factor, "diff"] - (AFTER[factor] - BEFORE[factor])) < 0.15
+        assert abs(bt.change(factor) - (AFTER[factor] - BEFORE[factor])) < 0.15
         assert ba.loc[factor, "diff_p"] < 0.01
         assert ba.loc[factor, "se_after"] > 0
 
 
+def test_slopes_wald_matches_statsmodels_on_the_interaction_model(returns: pd.DataFrame) -> None:
+    """The slopes-only statistic is the HAC Wald test of the slope interactions only."""
+    bt = ex.break_test(returns, "WULF", returns.index[BREAK_AT], btc_lags=0, maxlags=4)
+    after = (np.arange(N) >= BREAK_AT).astype(float)
+    x = sm.add_constant(returns[["BTC-USD", "^NDX"]])
+    z = pd.concat([x, x.mul(after, axis=0).add_prefix("after:")], axis=1)
+    res = sm.OLS(returns["WULF"], z).fit(cov_type="HAC", cov_kwds={"maxlags": 4, "use_correction": False})
+    wald = res.wald_test("after:BTC-USD = 0, after:^NDX = 0", use_f=False, scalar=True)
+    assert bt.wald_slopes == pytest.approx(float(wald.statistic), rel=1e-10)
+    assert bt.p_intercept == pytest.approx(float(res.pvalues["after:const"]), rel=1e-10)
+    assert bt.intercept_shift == pytest.approx(float(res.params["after:const"]), rel=1e-10)
+
+
 def test_chow_matches_ssr_formula(returns: pd.DataFrame) -> None:
-    bt = ex.break_test(returns, "WULF", returns.index[BREAK_AT])
+    bt = ex.break_test(returns, "WULF", returns.index[BREAK_AT], btc_lags=0)
     y = returns["WULF"].to_numpy()
     x = np.column_stack([np.ones(N), returns[["BTC-USD", "^NDX"]].to_numpy()])
 
@@ -211,10 +236,47 @@ def test_chow_matches_ssr_formula(returns: pd.DataFrame) -> None:
     assert bt.chow_f == pytest.approx(f, rel=1e-8)
 
 
+def test_btc_lag_terms_enter_the_betas(returns: pd.DataFrame) -> None:
+    bt = ex.break_test(returns, "LAG", returns.index[BREAK_AT], ("BTC-USD", "^NDX"))
+    assert bt.btc_lags == 1 and bt.terms == ("BTC-USD", "BTC-USD[t-1]", "^NDX") and bt.df_slopes == 3
+    coefs = bt.coefs["coef"]
+    total = bt.before_after.loc["BTC-USD", "beta_before"]
+    assert total == pytest.approx(coefs["BTC-USD"] + coefs["BTC-USD[t-1]"], rel=1e-12)
+    assert abs(total - 1.0) < 0.1  # Dimson sum 0.6 + 0.4
+    plain = ex.break_test(returns, "LAG", returns.index[BREAK_AT], btc_lags=0)
+    assert plain.before_after.loc["BTC-USD", "beta_before"] < 0.75  # misses the lagged 0.4
+    with pytest.raises(ConfigError, match="btc_lags=1 needs the bitcoin factor 'BTC-USD'"):
+        ex.break_test(returns, "LAG", returns.index[BREAK_AT], ("^NDX",))
+
+
+def test_conf_int_long_table(returns: pd.DataFrame) -> None:
+    bt = ex.break_test(returns, "WULF", returns.index[BREAK_AT])
+    ci = bt.conf_int()
+    assert list(ci.columns) == ["ticker", "break_date", "param", "period", "coef", "se", "ci_low", "ci_high"]
+    assert len(ci) == 3 * 3 and set(ci["period"]) == {"before", "after", "shift"}
+    row = ci[(ci["param"] == "^NDX") & (ci["period"] == "after")].iloc[0]
+    assert row["coef"] == pytest.approx(bt.before_after.loc["^NDX", "beta_after"])
+    assert row["ci_low"] == pytest.approx(row["coef"] - 1.959964 * row["se"], rel=1e-6)
+    narrow = bt.conf_int(0.32)
+    assert (narrow["ci_high"] - narrow["ci_low"] < ci["ci_high"] - ci["ci_low"]).all()
+    assert ci["ticker"].map(type).eq(str).all()
+
+
+def test_lag_sensitivity_table(returns: pd.DataFrame) -> None:
+    bt = ex.break_test(returns, "WULF", returns.index[BREAK_AT])
+    table = bt.lag_sensitivity
+    assert list(table["maxlags"]) == [ex.newey_west_maxlags(N - 1), 0, 5, 10, 20]
+    assert list(table["rule"]) == ["Newey-West", "fixed", "fixed", "fixed", "fixed"]
+    zero = ex.break_test(returns, "WULF", returns.index[BREAK_AT], maxlags=0, sensitivity_maxlags=())
+    assert table.loc[1, "p_slopes"] == pytest.approx(zero.p_slopes, rel=1e-10)
+    assert zero.lag_sensitivity.empty
+    assert (table["p_slopes"] < 0.01).all()
+
+
 def test_no_break_not_detected(returns: pd.DataFrame) -> None:
     bt = ex.break_test(returns, "IREN", returns.index[BREAK_AT])
     assert bt.chow_p > 0.05
-    assert bt.wald_p > 0.05
+    assert bt.p_slopes > 0.05 and bt.p_joint > 0.05
 
 
 def test_break_date_not_a_session_rolls_forward(returns: pd.DataFrame) -> None:
@@ -224,16 +286,16 @@ def test_break_date_not_a_session_rolls_forward(returns: pd.DataFrame) -> None:
     assert bt.requested_date == saturday
     assert bt.break_date == pd.Timestamp("2022-06-06")
     assert bt.rolled
-    assert bt.summary().loc[0, "break_date"] == pd.Timestamp("2022-06-06")
+    assert bt.summary_frame().loc[0, "break_date"] == pd.Timestamp("2022-06-06")
 
 
 @pytest.mark.parametrize(
     ("when", "match"),
     [
-        ("2020-01-01", r"break_date 2020-01-01 is outside the data \(2021-01-04 to "),
-        ("2030-01-01", "break_date 2030-01-01 is outside the data"),
-        ("2021-01-20", r"leaves 12 observations before and 988 after for WULF; need >= 30"),
-        ("2024-10-04", r"leaves 979 observations before and 21 after"),
+        ("2020-01-01", r"break_date 2020-01-01 is outside WULF's data \(2021-01-0"),
+        ("2030-01-01", "break_date 2030-01-01 is outside WULF's data"),
+        ("2021-01-20", r"leaves 11 observations before and 988 after for WULF; need >= 30"),
+        ("2024-10-04", r"leaves 978 observations before and 21 after"),
     ],
 )
 def test_break_date_errors(returns: pd.DataFrame, when: str, match: str) -> None:
@@ -241,13 +303,214 @@ def test_break_date_errors(returns: pd.DataFrame, when: str, match: str) -> None
         ex.break_test(returns, "WULF", when)
 
 
-def test_break_tests_table(returns: pd.DataFrame) -> None:
-    table = ex.break_tests(returns, [("WULF", returns.index[BREAK_AT]), ("IREN", "2030-01-01")])
-    assert len(table) == 2
-    assert table.loc[0, "reason"] == "" and table.loc[0, "wald_p"] < 0.01
-    assert "outside the data" in table.loc[1, "reason"]
-    assert np.isnan(table.loc[1, "wald_p"])
-    assert "beta_after[BTC-USD]" in table.columns
+# ----------------------------------------------------------------------------- size and power
+
+#: Monte Carlo replications and the band the slopes-only test's rejection rate at 5% must lie in.
+MC_REPS = 200
+#: HAC with ~150 post-break sessions, t5 errors and a variance jump over-rejects mildly (7.0% in
+#: 600 replications of this design); the band is that +-3 Monte Carlo standard errors (1.8 points).
+MC_SIZE_BAND = (0.015, 0.125)
+MC_N, MC_BREAK = 600, 450
+
+
+def _mc_frame(rng: np.random.Generator, *, intercept_shift: float, slope_shift: float) -> pd.DataFrame:
+    """Fat-tailed factors and errors whose variance doubles at the break; optional shifts."""
+    after = np.arange(MC_N) >= MC_BREAK
+    scale = np.where(after, np.sqrt(2.0), 1.0)
+    t5 = np.sqrt(3.0 / 5.0)
+    btc = 0.03 * scale * rng.standard_t(5, MC_N + 1)[1:] * t5
+    btc_full = np.concatenate([[0.0], btc])
+    ndx = 0.013 * scale * rng.standard_t(5, MC_N) * t5
+    e = 0.03 * scale * rng.standard_t(5, MC_N) * t5
+    b_ndx = 1.2 + np.where(after, slope_shift, 0.0)
+    y = 0.001 + np.where(after, intercept_shift, 0.0) + 0.8 * btc + 0.3 * btc_full[:-1] + b_ndx * ndx + e
+    idx = pd.bdate_range("2022-01-03", periods=MC_N, name="Date")
+    return pd.DataFrame({"Y": y, "BTC-USD": btc, "^NDX": ndx}, index=idx)
+
+
+def _rejections(intercept_shift: float, slope_shift: float, reps: int, seed: int) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    slopes = joint = 0
+    for _ in range(reps):
+        frame = _mc_frame(rng, intercept_shift=intercept_shift, slope_shift=slope_shift)
+        bt = ex.break_test(frame, "Y", frame.index[MC_BREAK], sensitivity_maxlags=())
+        slopes += bt.p_slopes < 0.05
+        joint += bt.p_joint < 0.05
+    return slopes / reps, joint / reps
+
+
+def test_slopes_only_test_keeps_size_under_an_intercept_shift() -> None:
+    """Planted: intercept +0.01/session after the break, slopes constant (heteroskedastic, t5)."""
+    size, joint = _rejections(intercept_shift=0.01, slope_shift=0.0, reps=MC_REPS, seed=7)
+    assert MC_SIZE_BAND[0] <= size <= MC_SIZE_BAND[1], size
+    assert joint > 0.5  # the joint test would call the intercept shift a beta shift
+
+
+def test_slopes_only_test_has_power_against_a_slope_shift() -> None:
+    power, _ = _rejections(intercept_shift=0.0, slope_shift=1.0, reps=MC_REPS // 4, seed=11)
+    assert power > 0.8, power
+
+
+# ----------------------------------------------------------------------------- unknown date
+
+
+def test_regime_wald_matches_statsmodels_hc0(returns: pd.DataFrame) -> None:
+    """The prefix-sum statistic equals the HC0 Wald test of the slope interactions at each date."""
+    x = sm.add_constant(returns[["BTC-USD", "^NDX"]]).to_numpy()
+    y = returns["WULF"].to_numpy()
+    taus = np.array([200, BREAK_AT, 800])
+    fast = ex._RegimeWald(x, taus).stats(np.vstack([y, -2.0 * y]))
+    for j, tau in enumerate(taus):
+        after = (np.arange(N) >= tau).astype(float)
+        z = np.column_stack([x, x * after[:, None]])
+        res = sm.OLS(y, z).fit(cov_type="HC0")
+        stat = float(np.ravel(res.wald_test(np.eye(6)[[4, 5]], use_f=False, scalar=True).statistic)[0])
+        assert fast[0, j] == pytest.approx(stat, rel=1e-9)
+        assert fast[1, j] == pytest.approx(stat, rel=1e-9)  # invariant to scaling y
+
+
+def test_sup_wald_finds_the_planted_break(returns: pd.DataFrame) -> None:
+    sw = ex.sup_wald_test(returns, "WULF", btc_lags=0, n_boot=99, seed=1)
+    assert abs(returns.index.get_loc(sw.break_date) - BREAK_AT) <= 10  # stated tolerance: 10 sessions
+    assert sw.p == pytest.approx(1 / 100)  # no bootstrap draw reaches the observed statistic
+    assert sw.path.idxmax() == sw.break_date and sw.stat == pytest.approx(sw.path.max())
+    assert sw.first_candidate == returns.index[150] and sw.last_candidate == returns.index[N - 150]
+    assert "Hansen's (2000) fixed-regressor wild bootstrap" in sw.method and "B=99" in sw.method
+    row = sw.summary_frame().iloc[0]
+    assert row["sup_wald_date"] == sw.break_date and row["df"] == 2
+    none = ex.sup_wald_test(returns, "IREN", n_boot=99, seed=1)
+    assert none.p > 0.05 and none.terms == ("BTC-USD", "BTC-USD[t-1]", "^NDX")
+    again = ex.sup_wald_test(returns, "IREN", n_boot=99, seed=1)
+    assert again.p == none.p  # seeded
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"trim": 0.5}, "trim must be strictly between 0 and 0.5"),
+        ({"n_boot": 5}, "n_boot must be >= 19"),
+        ({"ticker": "SHORT"}, r"SHORT has 20 complete observations .* need >= 30"),
+    ],
+)
+def test_sup_wald_bad_parameters(returns: pd.DataFrame, kwargs: dict[str, object], match: str) -> None:
+    args = {"ticker": "WULF", **kwargs}
+    with pytest.raises(ConfigError, match=match):
+        ex.sup_wald_test(returns, **args)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- family and verdicts
+
+
+@pytest.mark.parametrize(
+    ("p_adj", "d_btc", "d_tech", "reason", "verdict"),
+    [
+        (0.01, -0.5, 0.8, "", ex.VERDICT_TOWARD_TECH),
+        (0.01, 0.5, 0.8, "", ex.VERDICT_OTHER_SHIFT),
+        (0.01, -0.5, -0.1, "", ex.VERDICT_OTHER_SHIFT),
+        (0.20, -0.5, 0.8, "", ex.VERDICT_NO_SHIFT),
+        (0.05, -0.5, 0.8, "", ex.VERDICT_NO_SHIFT),  # p = alpha does not reject
+        (np.nan, np.nan, np.nan, "12 sessions before", "not testable (12 sessions before)"),
+    ],
+)
+def test_break_verdict_rule(p_adj: float, d_btc: float, d_tech: float, reason: str, verdict: str) -> None:
+    assert ex.break_verdict(p_adj, d_btc, d_tech, reason=reason) == verdict
+
+
+def test_break_tests_family_holm_metrics_and_verdicts(returns: pd.DataFrame) -> None:
+    pairs = [("WULF", returns.index[BREAK_AT]), ("IREN", returns.index[BREAK_AT]), ("IREN", "2030-01-01")]
+    pairs += [("SHORT", returns.index[-10])]
+    fam = ex.break_tests(returns, pairs, n_boot=49)
+    p = np.array([t.p_slopes for t in fam.tests[:2]])  # type: ignore[union-attr]
+    np.testing.assert_allclose(fam.p_slopes_adj[:2], multipletests(p, method="holm")[1])
+    assert np.isnan(fam.p_slopes_adj[2]) and np.isnan(fam.p_slopes_adj[3])
+    # WULF: BTC beta 0.5 -> 1.5, tech 1.5 -> 0.5 - a shift, but away from tech.
+    assert fam.verdicts[0] == ex.VERDICT_OTHER_SHIFT
+    assert fam.verdicts[1] == ex.VERDICT_NO_SHIFT
+    assert fam.verdicts[2].startswith("not testable (2030-01-01 outside the data")
+    assert fam.verdicts[3].startswith("not testable (")
+    metrics = fam.metrics()
+    assert (
+        tuple(metrics.columns)
+        == ex.BREAK_METRIC_COLUMNS
+        == (
+            "ticker",
+            "break_date",
+            "p_slopes",
+            "p_slopes_adj",
+            "p_intercept",
+            "sup_wald_date",
+            "p_sup_wald",
+            "verdict",
+        )
+    )
+    assert list(metrics["verdict"]) == list(fam.verdicts)
+    assert metrics.loc[2, "break_date"] == pd.Timestamp("2030-01-01")
+    assert metrics.loc[0, "sup_wald_date"] == fam.sup_wald["WULF"].break_date
+    assert "SHORT" in fam.sup_wald_reasons and np.isnan(metrics.loc[3, "p_sup_wald"])
+    summary = fam.summary_frame()
+    assert summary["n_before"].dtype == "Int64" and summary["ticker"].map(type).eq(str).all()
+    assert summary.loc[0, "sup_wald_covers_date"] is True or bool(summary.loc[0, "sup_wald_covers_date"])
+    assert not fam.sup_wald["IREN"].covers("2030-01-01")
+    assert summary.loc[0, "beta_after[BTC-USD]"] == pytest.approx(
+        fam.tests[0].before_after.loc["BTC-USD", "beta_after"]
+    )  # type: ignore[union-attr]
+    assert len(fam.conf_int()) == 2 * 9 and len(fam.lag_sensitivity()) == 2 * 5
+    lines = fam.sentences()
+    assert len(lines) == 4 and "**shift, not toward tech**" in lines[0] and "Holm-adjusted" in lines[0]
+    with pytest.raises(ConfigError, match="outside WULF's data"):
+        ex.break_tests(returns, [("WULF", "2030-01-01")], sup_wald=False, on_error="raise")
+    with pytest.raises(ConfigError, match="ticker 'XYZ' not in returns"):
+        ex.break_tests(returns, [("XYZ", "2022-01-03")])
+
+
+def test_break_tests_on_synthetic_intercept_only_shift() -> None:
+    """Generator's intercept-only shift: no slope verdict; its slope shift: toward tech."""
+    from analysis.synthetic import SyntheticConfig, generate
+
+    for kind, expected in (("intercept", ex.VERDICT_NO_SHIFT), ("slopes", ex.VERDICT_TOWARD_TECH)):
+        config = SyntheticConfig(shift_kind=kind, ai_miner_after=ex_after(kind), events=(), drifts=())  # type: ignore[arg-type]
+        frames, truth = generate(["BTC-USD", "^NDX", "WULF"], "2023-06-01", "2025-12-31", config)
+        close = pd.DataFrame({t: f["Close"] for t, f in frames.items() if t != "BTC-USD"})
+        close["BTC-USD"] = frames["BTC-USD"]["Close"].reindex(close.index)
+        rets = np.log(close).diff().iloc[1:]
+        fam = ex.break_tests(rets, [("WULF", truth.shift_date)], sup_wald=False)
+        assert fam.verdicts[0] == expected, (kind, fam.metrics())
+
+
+def ex_after(kind: str) -> object:
+    from analysis.synthetic import Loading
+
+    if kind == "intercept":
+        return Loading(btc=0.5, tech=1.6, idio_vol=0.035, intercept=0.01)
+    return Loading(btc=0.5, tech=1.6, idio_vol=0.035)
+
+
+# ----------------------------------------------------------------------------- real snapshot
+
+
+def test_break_tests_on_the_real_snapshot(market_data_dir: Path) -> None:
+    """Properties that must hold on real data (numbers are reported, not asserted)."""
+    from analysis.clean import CleanConfig, clean_panel
+    from analysis.sources import load_raw
+    from analysis.universe import load_universe
+
+    start, end = pd.Timestamp("2021-01-01"), pd.Timestamp("2025-12-05")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        raw = load_raw("snapshot", list(load_universe().tickers), start, end, snapshot_dir=market_data_dir)
+        rets = clean_panel(raw, config=CleanConfig(start=start, end=end)).returns.loc[:"2025-12-02"]
+    miners = ["IREN", "WULF", "HUT", "ABTC"]
+    fam = ex.break_tests(rets, [(m, "2025-06-02") for m in miners], n_boot=49)
+    m = fam.metrics()
+    tested = m["p_slopes"].notna()
+    assert list(tested) == [True, True, True, False]  # ABTC listed 2025-09-03
+    assert (m.loc[tested, "p_slopes_adj"] >= m.loc[tested, "p_slopes"]).all()
+    assert m.loc[3, "verdict"].startswith("not testable")
+    for i in np.flatnonzero(tested):
+        bt = fam.tests[i]
+        assert bt is not None and bt.btc_lags == 1
+        rule = ex.break_verdict(m.loc[i, "p_slopes_adj"], bt.change("BTC-USD"), bt.change("^NDX"))
+        assert m.loc[i, "verdict"] == rule
 
 
 # ----------------------------------------------------------------------------- Dimson

@@ -60,7 +60,9 @@ def test_star_import_does_not_import_yfinance() -> None:
     import subprocess
     import sys
 
-    code = "from analysis import *; import sys; print('yfinance' in sys.modules, len(__all__) if False else 0)"
+    code = (
+        "from analysis import *; import sys; print('yfinance' in sys.modules, len(__all__) if False else 0)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split()[0] == "False", "from analysis import * must not import yfinance"
 

@@ -40,7 +40,7 @@ def test_full_report_on_real_snapshot(market_data_dir: Path, tmp_path: Path) -> 
     index = (out / "index.html").read_text()
     assert "SYNTHETIC" not in index and "05-article-claims.html" in index
     assert len(list((out / "figures").glob("*.png"))) >= 10
-    assert (out / "data" / "processed" / "quality.md").is_file()
+    assert (out / status["quality_report"]).is_file()
 
 
 def test_failed_cell_names_notebook_and_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

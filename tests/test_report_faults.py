@@ -261,7 +261,7 @@ def test_stale_ticker_is_flagged_and_strict_refuses(tmp_path: Path, probe: Path)
         tickers="BTC-USD ^NDX IREN",
         strict=True,
     )
-    with pytest.raises(DataQualityError, match=r"IREN \(last 2025-07-15\)"):
+    with pytest.raises(DataQualityError, match=r"IREN: data end 2025-07-15"):
         report.run_report(strict, _opts(tmp_path / "rep2"))
 
 
@@ -314,4 +314,4 @@ def test_strict_cli_exit_code_on_stale(tmp_path: Path, probe: Path, capsys) -> N
         ]
     )
     assert code == EXIT_QUALITY
-    assert "^NDX (last 2025-08-01)" in capsys.readouterr().err
+    assert "^NDX: data end 2025-08-01" in capsys.readouterr().err

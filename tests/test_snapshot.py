@@ -69,6 +69,24 @@ def test_missing_dir_and_files(tmp_path: Path) -> None:
         src.load(["AAA"], pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01"))
 
 
+def test_infinite_prices_in_a_file_are_excluded_and_named(tmp_path: Path) -> None:
+    """Vendor dumps can hold 'inf': excluded with the ticker and the date, never an OverflowError."""
+    rows = [f"2024-01-{d:02d},{10 + d / 10}" for d in (2, 3, 4, 5, 8, 9, 10, 11, 12)]
+    rows[4] = "2024-01-08,inf"
+    rows[6] = "2024-01-10,-inf"
+    (tmp_path / "AAA.csv").write_text("Date,Close\n" + "\n".join(rows) + "\n")
+    (tmp_path / "BBB.csv").write_text(HEADERS["date_ohlcv"])
+    panel = SnapshotSource(tmp_path).load(
+        ["AAA", "BBB"], pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31")
+    )
+    with pytest.warns(
+        DataQualityWarning, match=r"AAA: rejected 2 non-finite prices \(inf/-inf\): 2024-01-08, 2024-01-10"
+    ):
+        res = clean_panel(panel)
+    assert res.quality["AAA"].nonfinite_rejected == ["2024-01-08", "2024-01-10"]
+    assert res.prices["AAA"].dropna().between(10, 12).all()
+
+
 # ---------------------------------------------------------------- the real snapshot
 
 

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from arch import arch_model
 
 from analysis.errors import ConfigError
 from analysis.schema import OHLCV_COLUMNS, RawPanel, normalize_raw_frame
 from analysis.synthetic import (
     GroundTruth,
     Loading,
+    PlantedDrift,
     PlantedEvent,
     SyntheticConfig,
     SyntheticSource,
@@ -26,14 +28,20 @@ START, END = "2021-01-01", "2025-12-31"
 AI_MINERS = ("IREN", "WULF", "HUT", "ABTC")
 #: Absolute tolerance on betas recovered from the low-noise market (>= 5 standard errors there).
 BETA_TOL = 0.15
-#: Standard errors allowed between a recovered beta and the planted one at default noise.
+#: Standard errors allowed between a recovered coefficient and the planted one at default noise.
 BETA_SE_TOL = 4.0
-#: Relative tolerance on a variance ratio estimated from ~250 stressed sessions (~3 standard errors).
+#: Relative tolerance on a variance ratio from ~500 stressed sessions without GARCH (~3 standard errors).
 VAR_RATIO_RTOL = 0.30
-#: Absolute tolerance on a correlation estimated from >= ~250 sessions (~3 standard errors).
-CORR_TOL = 0.15
+#: Absolute tolerance on a correlation estimated from >= ~500 sessions (~3 standard errors).
+CORR_TOL = 0.12
 #: Idiosyncratic sd of the low-noise market used for tight beta recovery.
-LOW_NOISE = 0.005
+LOW_NOISE = 0.004
+#: Tolerances on GARCH(1,1)-t parameters fitted by ``arch`` to 10 years of the tech factor.
+GARCH_ALPHA_TOL, GARCH_BETA_TOL, TAIL_DF_TOL = 0.04, 0.05, 2.5
+#: Margin by which the Forbes-Rigobon-adjusted correlation must exceed calm under contagion.
+CONTAGION_MARGIN = 0.12
+#: Largest excess of the FR-adjusted correlation over calm without contagion (interdependence only).
+INTERDEPENDENCE_SLACK = 0.06
 
 
 @pytest.fixture(scope="module")
@@ -51,27 +59,39 @@ def log_returns(close: pd.Series) -> pd.Series:
     return pd.Series(np.log(close.to_numpy()), index=close.index).diff()
 
 
-def session_aligned(frames: dict[str, pd.DataFrame], ticker: str) -> pd.DataFrame:
-    """Log returns of ``ticker`` with BTC and tech closes aligned to its sessions."""
+def session_aligned(
+    frames: dict[str, pd.DataFrame], ticker: str, truth: GroundTruth | None = None
+) -> pd.DataFrame:
+    """Log returns of ``ticker`` with tech and BTC on its sessions.
+
+    With ``truth`` the BTC column is the synchronous (US close to US close) return that
+    equities load on; without it, the observed BTC closes (00:00 UTC) on the same sessions.
+    """
     idx = frames[ticker].index
-    return pd.DataFrame(
-        {
-            "y": log_returns(frames[ticker]["Close"]),
-            "btc": log_returns(frames["BTC-USD"]["Close"].reindex(idx)),
-            "tech": log_returns(frames["^NDX"]["Close"].reindex(idx)),
-        }
-    ).dropna()
+    observed = log_returns(frames["BTC-USD"]["Close"].reindex(idx))
+    btc = truth.btc_sync_returns.reindex(idx) if truth is not None else observed
+    tech = log_returns(frames["^NDX"]["Close"].reindex(idx))
+    return pd.DataFrame({"y": log_returns(frames[ticker]["Close"]), "btc": btc, "tech": tech}).dropna()
+
+
+def clean_rows(data: pd.DataFrame, truth: GroundTruth, ticker: str) -> pd.DataFrame:
+    """Drop planted event sessions and drift windows."""
+    data = data.drop([d for d, t in truth.events if t == ticker], errors="ignore")
+    return data[truth.drift(ticker, pd.DatetimeIndex(data.index)) == 0.0]
 
 
 def fit_before_after(frames, truth: GroundTruth, ticker: str):
-    """OLS of returns on BTC and tech before/after the shift (event sessions dropped)."""
-    data = session_aligned(frames, ticker)
-    data = data.drop([d for d, t in truth.events if t == ticker], errors="ignore")
-    out = []
-    for part in (data[data.index < truth.shift_session], data[data.index >= truth.shift_session]):
-        fit = sm.OLS(part["y"], sm.add_constant(part[["btc", "tech"]])).fit()
-        out.append(fit)
-    return out
+    """OLS on synchronous BTC and tech before/after the shift (events and drifts dropped)."""
+    data = clean_rows(session_aligned(frames, ticker, truth), truth, ticker)
+    return [
+        sm.OLS(part["y"], sm.add_constant(part[["btc", "tech"]])).fit()
+        for part in (data[data.index < truth.shift_session], data[data.index >= truth.shift_session])
+    ]
+
+
+def fr_adjusted(rho: float, delta: float) -> float:
+    """Forbes-Rigobon (2002) adjusted correlation rho / sqrt(1 + delta (1 - rho^2))."""
+    return rho / np.sqrt(1.0 + delta * (1.0 - rho**2))
 
 
 # --- contract and calendars -------------------------------------------------------------
@@ -189,18 +209,24 @@ def test_subset_gives_same_series(market):
 
 def test_ground_truth_states_the_plant(market):
     _, truth = market
-    assert isinstance(truth, GroundTruth) and truth.seed == SyntheticConfig().seed
-    assert truth.shift_session == pd.Timestamp("2025-06-02")
-    assert truth.tech_stress_variance_ratio == pytest.approx(2.5**2)
+    config = SyntheticConfig()
+    assert isinstance(truth, GroundTruth) and truth.seed == config.seed
+    assert truth.shift_session == pd.Timestamp("2025-06-02") and truth.shift_kind == "slopes"
+    assert truth.tech_stress_variance_ratio == pytest.approx(config.stress_vol_multiplier**2)
     for ticker in AI_MINERS:
         tt = truth.tickers[ticker]
         assert (tt.before.btc, tt.before.tech) == (1.4, 0.4)
         assert (tt.after.btc, tt.after.tech) == (0.5, 1.6)
+        assert tt.before.intercept == config.ai_miner_before.intercept != 0.0  # the pre-shift drift
     assert truth.loading("IREN", "2025-05-30").btc == 1.4
     assert truth.loading("IREN", "2025-06-02").tech == 1.6
     mara = truth.tickers["MARA"]
     assert mara.before == mara.after and mara.before.btc > mara.before.tech
-    assert truth.btc_tech_corr_stress > truth.btc_tech_corr_calm > 0
+    assert (
+        truth.btc_tech_corr_stress > truth.btc_tech_corr_stress_interdependence > truth.btc_tech_corr_calm > 0
+    )
+    assert (truth.contagion_start, truth.contagion_end) == (truth.stress_start, truth.stress_end)
+    assert (truth.after_close_share, truth.tail_df) == (config.after_close_share, config.tail_df)
     assert truth.events == {
         (pd.Timestamp("2025-08-14"), "WULF"): 0.20,
         (pd.Timestamp("2025-10-28"), "WULF"): 0.12,
@@ -208,8 +234,10 @@ def test_ground_truth_states_the_plant(market):
         (pd.Timestamp("2025-12-02"), "ABTC"): -0.45,
         (pd.Timestamp("2025-12-02"), "HUT"): -0.12,
     }
+    assert truth.drifts == {"IREN": [(pd.Timestamp("2025-08-25"), pd.Timestamp("2025-10-17"), 0.01)]}
     table = truth.loadings_table()
     assert table.loc["IREN", "tech_after"] == 1.6 and table.loc["^NDX", "role"] == "tech_factor"
+    assert table.loc["IREN", "intercept_before"] == config.ai_miner_before.intercept
 
 
 def test_factor_series_match_the_factor_tickers(market):
@@ -221,6 +249,9 @@ def test_factor_series_match_the_factor_tickers(market):
     btc_sessions = log_returns(frames["BTC-USD"]["Close"].reindex(truth.tech_returns.index)).iloc[1:]
     np.testing.assert_allclose(btc_sessions, truth.btc_session_returns.iloc[1:], atol=1e-12)
     assert list(truth.factor_returns().columns) == ["btc", "tech"]
+    # The synchronous series differs from the observed one only by the after-close pieces.
+    gap = truth.btc_sync_returns - truth.btc_session_returns
+    assert gap.abs().max() > 0.0 and abs(truth.btc_sync_returns.sum() - truth.btc_session_returns.sum()) < 0.2
 
 
 def test_planted_betas_recovered_tightly_at_low_noise(universe):
@@ -244,22 +275,91 @@ def test_planted_betas_recovered_tightly_at_low_noise(universe):
 
 
 @pytest.mark.parametrize("ticker", ["IREN", "WULF", "HUT", "MARA", "COIN", "NVDA", "ETH-USD"])
-def test_planted_betas_recovered_at_default_noise(market, ticker):
+def test_planted_betas_and_intercepts_recovered_at_default_noise(market, ticker):
     frames, truth = market
-    before, after = fit_before_after(frames, truth, ticker)
     tt = truth.tickers[ticker]
-    for fit, planted in ((before, tt.before), (after, tt.after)):
-        for factor in ("btc", "tech"):
-            err = abs(fit.params[factor] - getattr(planted, factor))
-            assert err < BETA_SE_TOL * fit.bse[factor], (ticker, factor, err, fit.bse[factor])
+    if tt.crypto:  # crypto loads on BTC's own daily bar and on tech on session days
+        r = log_returns(frames[ticker]["Close"]).dropna()
+        x = pd.DataFrame(
+            {
+                "btc": truth.btc_returns.reindex(r.index),
+                "tech": truth.tech_returns.reindex(r.index, fill_value=0.0),
+            }
+        )
+        fits = [sm.OLS(r, sm.add_constant(x)).fit()] * 2
+    else:
+        fits = fit_before_after(frames, truth, ticker)
+    for fit, planted in zip(fits, (tt.before, tt.after), strict=True):
+        for name, value in (("btc", planted.btc), ("tech", planted.tech), ("const", planted.intercept)):
+            err = abs(fit.params[name] - value)
+            assert err < BETA_SE_TOL * fit.bse[name], (ticker, name, err, fit.bse[name])
     if ticker in AI_MINERS:
+        before, after = fits
         assert after.params["tech"] - before.params["tech"] > 0.6
         assert before.params["btc"] - after.params["btc"] > 0.6
 
 
+def test_asynchronous_close_needs_the_lagged_btc_term(market):
+    """On observed BTC closes the same-day beta is attenuated by ~(1 - share); a lag term recovers it."""
+    frames, truth = market
+    share = truth.after_close_share
+    data = clean_rows(session_aligned(frames, "MARA"), truth, "MARA")
+    data["btc_lag"] = log_returns(frames["BTC-USD"]["Close"].reindex(frames["MARA"].index)).shift(1)
+    data = data.dropna()
+    planted = truth.tickers["MARA"].before.btc
+    same_day = sm.OLS(data["y"], sm.add_constant(data[["btc", "tech"]])).fit()
+    dimson = sm.OLS(data["y"], sm.add_constant(data[["btc", "btc_lag", "tech"]])).fit()
+    assert same_day.params["btc"] < planted - 0.1  # attenuated: the plain beta misses the lag
+    assert same_day.params["btc"] == pytest.approx(
+        planted * (1 - share), abs=BETA_SE_TOL * same_day.bse["btc"]
+    )
+    assert dimson.params["btc_lag"] > 4 * dimson.bse["btc_lag"]
+    total = dimson.params["btc"] + dimson.params["btc_lag"]
+    assert abs(total - planted) < abs(same_day.params["btc"] - planted) / 2
+    observed = truth.observed_loading("MARA", "2024-01-02")  # tech absorbs part of the BTC channel
+    assert dimson.params["tech"] == pytest.approx(observed.tech, abs=BETA_SE_TOL * dimson.bse["tech"])
+    assert observed.tech > truth.tickers["MARA"].before.tech + 0.3
+    # With synchronous closes the lag carries nothing.
+    sync_frames, sync_truth = generate(
+        ["BTC-USD", "^NDX", "MARA"], START, END, SyntheticConfig(after_close_share=0.0)
+    )
+    sync = clean_rows(session_aligned(sync_frames, "MARA"), sync_truth, "MARA")
+    sync["btc_lag"] = sync["btc"].shift(1)
+    sync = sync.dropna()
+    fit = sm.OLS(sync["y"], sm.add_constant(sync[["btc", "btc_lag", "tech"]])).fit()
+    assert abs(fit.params["btc_lag"]) < 3 * fit.bse["btc_lag"]
+    pd.testing.assert_series_equal(sync_truth.btc_sync_returns, sync_truth.btc_session_returns)
+
+
+def test_fat_tails_and_volatility_clustering_recovered_by_arch():
+    """A GARCH(1,1)-t fitted by ``arch`` to 10 calm years of the tech factor recovers the plant."""
+    config = SyntheticConfig(stress_start="2030-01-01", stress_end="2030-01-31")
+    _, truth = generate(["^NDX"], "2015-01-01", "2024-12-31", config)
+    tech = truth.tech_returns.iloc[1:] * 100.0
+    res = arch_model(tech, mean="Constant", vol="GARCH", p=1, q=1, dist="t").fit(disp="off")
+    assert res.params["alpha[1]"] == pytest.approx(config.garch_alpha, abs=GARCH_ALPHA_TOL)
+    assert res.params["beta[1]"] == pytest.approx(config.garch_beta, abs=GARCH_BETA_TOL)
+    assert res.params["nu"] == pytest.approx(config.tail_df, abs=TAIL_DF_TOL)
+    # Standardized by the planted conditional sd the shocks have unit variance and no clustering.
+    z = (truth.tech_returns - config.tech_drift) / truth.tech_vol_path
+    assert z.iloc[1:].var() == pytest.approx(1.0, rel=0.1)
+    sq, zsq = (tech - tech.mean()) ** 2, z.iloc[1:] ** 2
+    assert sq.autocorr(1) > 0.1 > abs(zsq.autocorr(1))
+    normal = SyntheticConfig(tail_df=None, garch_alpha=0.0, garch_beta=0.0)
+    _, plain = generate(["^NDX"], "2015-01-01", "2024-12-31", normal)
+    assert (plain.tech_vol_path == normal.tech_vol).all()
+
+
 def test_stress_variance_and_correlation_recovered():
-    """A year-long stress window gives enough sessions to check ratios tightly."""
-    config = SyntheticConfig(stress_start="2024-01-01", stress_end="2024-12-31")
+    """A two-year stress window without GARCH gives enough sessions to check ratios tightly."""
+    config = SyntheticConfig(
+        stress_start="2023-01-01",
+        stress_end="2024-12-31",
+        contagion_start="2023-01-01",
+        contagion_end="2024-12-31",
+        garch_alpha=0.0,
+        garch_beta=0.0,
+    )
     frames, truth = generate(["BTC-USD", "^NDX"], START, END, config)
     data = session_aligned(frames, "^NDX")
     stress = truth.in_stress(data.index)
@@ -271,8 +371,36 @@ def test_stress_variance_and_correlation_recovered():
     stress_corr = data["btc"][stress].corr(data["tech"][stress])
     assert calm_corr == pytest.approx(truth.btc_tech_corr_calm, abs=CORR_TOL)
     assert stress_corr == pytest.approx(truth.btc_tech_corr_stress, abs=CORR_TOL)
-    fit = sm.OLS(data["btc"], sm.add_constant(data["tech"])).fit()
-    assert fit.params["tech"] == pytest.approx(truth.btc_tech_loading, abs=4 * fit.bse["tech"])
+    calm = data[~stress]
+    fit = sm.OLS(calm["btc"], sm.add_constant(calm["tech"])).fit()
+    expected = truth.btc_tech_loading * (1 - truth.after_close_share)  # the US-hours share of the tech news
+    assert fit.params["tech"] == pytest.approx(expected, abs=4 * fit.bse["tech"])
+
+
+@pytest.mark.parametrize(("shock_corr", "contagion"), [(0.6, True), (0.0, False)])
+def test_contagion_episode_beyond_forbes_rigobon(shock_corr, contagion):
+    """In the episode the FR-adjusted BTC-tech correlation exceeds calm only when contagion is planted."""
+    config = SyntheticConfig(
+        stress_start="2023-01-01",
+        stress_end="2024-12-31",
+        contagion_start="2023-01-01",
+        contagion_end="2024-12-31",
+        stress_vol_multiplier=1.5,
+        contagion_corr=shock_corr,
+    )
+    _, truth = generate(["BTC-USD", "^NDX"], START, END, config)
+    fr = truth.factor_returns().iloc[1:]
+    episode = truth.in_contagion(fr.index)
+    rho_calm = fr[~episode].corr().iloc[0, 1]
+    rho_episode = fr[episode].corr().iloc[0, 1]
+    delta = fr["tech"][episode].var() / fr["tech"][~episode].var() - 1.0
+    excess = fr_adjusted(rho_episode, delta) - rho_calm
+    if contagion:
+        assert excess > CONTAGION_MARGIN
+        assert truth.btc_tech_corr_stress > truth.btc_tech_corr_stress_interdependence + 0.1
+    else:
+        assert excess < INTERDEPENDENCE_SLACK
+        assert truth.btc_tech_corr_stress == pytest.approx(truth.btc_tech_corr_stress_interdependence)
 
 
 def test_default_stress_window_raises_tech_variance(market):
@@ -284,17 +412,20 @@ def test_default_stress_window_raises_tech_variance(market):
 
 
 def abnormal(frames, truth: GroundTruth, ticker: str) -> pd.Series:
-    """Return minus the planted factor part (idiosyncratic return plus jumps)."""
+    """Return minus the planted factor part, intercept and drift (idiosyncratic return plus jumps)."""
     tt = truth.tickers[ticker]
     r = log_returns(frames[ticker]["Close"]).dropna()
     if tt.crypto:
         btc = truth.btc_returns.reindex(r.index)
         tech = truth.tech_returns.reindex(r.index, fill_value=0.0)
     else:
-        btc, tech = truth.btc_session_returns.reindex(r.index), truth.tech_returns.reindex(r.index)
+        btc, tech = truth.btc_sync_returns.reindex(r.index), truth.tech_returns.reindex(r.index)
     post = r.index >= truth.shift_date
-    coef = {k: np.where(post, getattr(tt.after, k), getattr(tt.before, k)) for k in ("btc", "tech", "alpha")}
-    return r - coef["alpha"] - coef["btc"] * btc - coef["tech"] * tech
+    coef = {
+        k: np.where(post, getattr(tt.after, k), getattr(tt.before, k)) for k in ("btc", "tech", "intercept")
+    }
+    drift = truth.drift(ticker, pd.DatetimeIndex(r.index))
+    return r - coef["intercept"] - drift - coef["btc"] * btc - coef["tech"] * tech
 
 
 def test_default_event_jumps_are_in_the_returns(market):
@@ -305,6 +436,36 @@ def test_default_event_jumps_are_in_the_returns(market):
         assert residual[date] == pytest.approx(jump, abs=4 * sd), (ticker, date)
         others = residual.drop([d for d, t in truth.events if t == ticker])
         assert others.std() == pytest.approx(sd, rel=0.15)
+        assert abs(others.mean()) < 4 * sd / np.sqrt(len(others))  # intercepts and drifts fully removed
+
+
+def test_drift_and_intercept_only_shift():
+    drifts = (
+        PlantedDrift("2024-03-01", "2024-05-31", "WULF", 0.02),
+        PlantedDrift("2030-01-01", "2030-02-01", "WULF", 1.0),
+    )
+    config = SyntheticConfig(shift_kind="intercept", drifts=drifts, events=())
+    frames, truth = generate(["BTC-USD", "^NDX", "WULF"], START, END, config)
+    tt = truth.tickers["WULF"]
+    assert (tt.after.btc, tt.after.tech, tt.after.idio_vol) == (
+        tt.before.btc,
+        tt.before.tech,
+        tt.before.idio_vol,
+    )
+    assert tt.after.intercept == config.ai_miner_after.intercept != tt.before.intercept
+    assert truth.shift_kind == "intercept"
+    ((lo, hi, d),) = truth.drifts["WULF"]  # the 2030 drift is outside the data
+    assert (lo, hi, d) == (pd.Timestamp("2024-03-01"), pd.Timestamp("2024-05-31"), 0.02)
+    residual = abnormal(frames, truth, "WULF")
+    inside = residual[(residual.index >= lo) & (residual.index <= hi)]
+    raw = inside + 0.02  # the residual with the drift left in
+    assert raw.mean() == pytest.approx(0.02, abs=4 * tt.before.idio_vol / np.sqrt(len(inside)))
+    before, after = fit_before_after(frames, truth, "WULF")
+    for name in ("btc", "tech"):
+        diff = after.params[name] - before.params[name]
+        assert abs(diff) < BETA_SE_TOL * np.hypot(after.bse[name], before.bse[name])
+    _, none_truth = generate(["WULF"], START, END, SyntheticConfig(shift_kind="none"))
+    assert none_truth.tickers["WULF"].after == none_truth.tickers["WULF"].before
 
 
 def test_event_jumps_roll_to_next_session_and_stand_out():
@@ -382,6 +543,17 @@ def test_generate_rejects_bad_arguments(kwargs, match):
         (lambda: PlantedEvent("2025-01-01", "../x", 0.1), "PlantedEvent.ticker"),
         (lambda: PlantedEvent("2025-01-01", "IREN", float("nan")), "PlantedEvent.jump"),
         (lambda: Loading(btc=1.0, tech=0.0, idio_vol=-0.01), "idio_vol"),
+        (lambda: SyntheticConfig(shift_kind="both"), "shift_kind"),  # type: ignore[arg-type]
+        (
+            lambda: SyntheticConfig(contagion_start="2025-12-05", contagion_end="2025-10-29"),
+            "contagion_start",
+        ),
+        (lambda: SyntheticConfig(contagion_corr=1.0), "contagion_corr"),
+        (lambda: SyntheticConfig(after_close_share=1.0), "after_close_share"),
+        (lambda: SyntheticConfig(garch_alpha=0.2, garch_beta=0.85), "garch_alpha"),
+        (lambda: SyntheticConfig(tail_df=2.0), "tail_df"),
+        (lambda: PlantedDrift("2025-02-01", "2025-01-01", "IREN", 0.01), "PlantedDrift"),
+        (lambda: SyntheticConfig(drifts=(0.01,)), "drifts"),  # type: ignore[arg-type]
     ],
     ids=[
         "stress_reversed",
@@ -392,6 +564,14 @@ def test_generate_rejects_bad_arguments(kwargs, match):
         "bad_event_ticker",
         "nan_jump",
         "negative_vol",
+        "bad_shift_kind",
+        "contagion_reversed",
+        "contagion_corr_one",
+        "async_share_one",
+        "garch_not_stationary",
+        "tail_df_two",
+        "drift_reversed",
+        "drift_not_planted",
     ],
 )
 def test_config_rejects_bad_parameters(make, match):

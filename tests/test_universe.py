@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -58,3 +59,26 @@ def test_bad_universe_files(tmp_path: Path) -> None:
         load_universe(p)
     with pytest.raises(ConfigError, match="not found"):
         load_universe(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("changed", ["ß", "ﬁ", "HUTı", "İREN", "ＨＵＴ", "HUT\u200b"])
+def test_tickers_are_never_silently_changed(changed: str) -> None:
+    """'ß'.upper() == 'SS' and 'ﬁ'.upper() == 'FI': such input is refused, naming the ticker."""
+    with pytest.raises(ConfigError, match=rf"malformed ticker {re.escape(repr(changed))}: non-ASCII"):
+        validate_ticker(changed)
+
+
+def test_only_case_and_surrounding_space_are_normalised() -> None:
+    assert validate_ticker("  hut ") == "HUT"
+
+
+@pytest.mark.parametrize("bad", ["HUT", b"HUT"])
+def test_a_single_string_is_not_a_list_of_tickers(bad: object) -> None:
+    with pytest.raises(ConfigError, match=r"tickers must be a list of tickers, got the string"):
+        validate_tickers(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [None, 3, ["HUT", 3]])
+def test_wrong_types_are_named(bad: object) -> None:
+    with pytest.raises((ConfigError, TypeError), match=r"ticker must be a string|not iterable"):
+        validate_tickers(bad)  # type: ignore[arg-type]
