@@ -359,6 +359,15 @@ def bench_suite() -> list[Row]:
 # ----------------------------------------------------------------------------- main
 
 
+def _guarded(part: str, fn: Callable[[], list[Row]]) -> list[Row]:
+    """Run one part; a failure is printed and counted as a missed target, the other parts still run."""
+    try:
+        return fn()
+    except Exception as exc:
+        print(f"{part}: FAILED: {type(exc).__name__}: {exc}")
+        return [Row(f"{part}: ran", "failed", "runs", False)]
+
+
 def _table(rows: list[Row]) -> str:
     width = max(len(r.name) for r in rows)
     lines = [f"{'measure':<{width}}  {'value':>12}  {'target':>10}  status"]
@@ -397,15 +406,15 @@ def main(argv: list[str] | None = None) -> int:
     if "betas" in parts or "correlation" in parts:
         rets = synthetic_returns()
         if "betas" in parts:
-            rows += bench_betas(rets, args.loop_sample)
+            rows += _guarded("betas", lambda: bench_betas(rets, args.loop_sample))
         if "correlation" in parts:
-            rows += bench_correlation(rets)
+            rows += _guarded("correlation", lambda: bench_correlation(rets))
     if "report" in parts:
-        rows += bench_report()
+        rows += _guarded("report", bench_report)
     if "auto" in parts:
-        rows += bench_auto()
+        rows += _guarded("auto", bench_auto)
     if args.suite:
-        rows += bench_suite()
+        rows += _guarded("suite", bench_suite)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
     rows.append(Row("bench process peak RSS", _mb(peak)))
     print()
