@@ -341,7 +341,15 @@ def bench_suite() -> list[Row]:
         [sys.executable, *SUITE_CMD.split()], cwd=ROOT, capture_output=True, text=True, check=False
     )
     seconds = time.perf_counter() - t0
-    tail = proc.stdout.strip().splitlines()[-1:] or ["(no output)"]
+    lines = proc.stdout.strip().splitlines()
+    tail = lines[-1:] or ["(no output)"]
+    failed: dict[str, int] = {}
+    for line in lines:
+        if line.startswith(("FAILED ", "ERROR ")):
+            where = line.split()[1].split("::")[0]
+            failed[where] = failed.get(where, 0) + 1
+    for where, count in sorted(failed.items()):
+        print(f"  failing: {where} ({count})")
     print(f"test suite (make test's pytest command): {seconds:.1f} s, exit {proc.returncode}: {tail[0]}")
     return [
         Row(
