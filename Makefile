@@ -43,8 +43,8 @@ test-fast: $(STAMP) ## Run the unit tests only (skip slow and notebook tests)
 golden: $(STAMP) ## Regenerate the nbval golden notebooks in tests/golden/ (synthetic source)
 	$(PY) -m analysis golden
 
-bench: $(STAMP) ## Time a warm synthetic report per notebook and the rolling statistics at scale
-	$(PY) benchmarks/bench.py
+bench: $(STAMP) ## Speed targets side by side: rolling betas/correlations, report vs papermill floor, offline auto, suite (BENCH_ARGS=--no-fail)
+	$(PY) benchmarks/bench.py --suite $(BENCH_ARGS)
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on analysis/
 	$(PY) -m ruff check analysis tests benchmarks
