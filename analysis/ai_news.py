@@ -28,7 +28,7 @@ from ._typing import DateLike, Pair
 from ._validation import as_timestamp, check_choice, check_index, check_int, check_open_unit, require_columns
 from .calendar import next_session
 from .errors import ConfigError
-from .events import load_events
+from .events import DEFAULT_ESTIMATION_WINDOW, DEFAULT_MIN_ESTIMATION, load_events
 from .universe import validate_ticker
 
 __all__ = [
@@ -44,13 +44,21 @@ __all__ = [
     "MIN_BLOCKS",
     "MIN_GROUP_OBS",
     "NEWS_COLUMNS",
+    "RESPONSE_WINDOW",
     "TIMINGS",
     "AINewsComparison",
+    "AINewsResponses",
     "ai_news_comparison",
     "ai_news_events",
+    "ai_news_responses",
+    "comparison_sentence",
+    "comparison_table",
     "effective_session",
     "load_ai_news",
+    "news_headline",
     "news_indicator",
+    "pairs_with_data",
+    "responses_sentence",
 ]
 
 #: The catalogue shipped with the package.
@@ -94,6 +102,14 @@ DEFAULT_EVENT_TICKERS: tuple[str, ...] = ("IREN", "WULF", "HUT", "ABTC")
 MIN_GROUP_OBS = 4
 #: Fewest blocks in a pair's sample for a permutation p-value.
 MIN_BLOCKS = 5
+#: Event window of the news responses: the news session and the next (as :data:`DEFAULT_WINDOW`).
+RESPONSE_WINDOW: tuple[int, int] = DEFAULT_WINDOW
+#: Two-factor model of the miners' responses, and the one-factor model of BTC's own response.
+RESPONSE_FACTORS: tuple[str, ...] = ("^NDX", "BTC-USD")
+#: Significance level quoted in the prose.
+PROSE_ALPHA = 0.05
+#: Percent per fraction.
+PERCENT = 100.0
 
 Alternative = Literal["greater", "less", "two-sided"]
 _ALTERNATIVES: tuple[str, ...] = ("greater", "less", "two-sided")
@@ -586,4 +602,378 @@ def ai_news_events(
     out = pd.DataFrame.from_records(records)
     out["date"] = pd.to_datetime(out["date"])
     out["news_date"] = pd.to_datetime(out["news_date"])
+    return out
+
+
+# ----------------------------------------------------------------------------- presentation
+
+
+def pairs_with_data(returns: pd.DataFrame, pairs: Sequence[Pair] = DEFAULT_PAIRS) -> list[Pair]:
+    """The pairs of ``pairs`` whose two tickers both have returns (a ticker subset drops the rest)."""
+
+    def has(t: str) -> bool:
+        return t in returns.columns and bool(returns[t].notna().any())
+
+    return [(str(a), str(b)) for a, b in pairs if has(str(a)) and has(str(b))]
+
+
+def comparison_table(comparison: AINewsComparison, alpha: float = 0.05) -> pd.DataFrame:
+    """The AI-news comparison for reading: one row per pair and statistic, readable columns.
+
+    Columns: ``pair, statistic, news sessions, other sessions, on news, on other, difference,
+    p (block permutation), p (Holm), significant, reason``. Co-exceedances are shares (0-1).
+    """
+    t = comparison.summary_frame(alpha)
+    return pd.DataFrame(
+        {
+            "pair": [f"{a} / {b}" for a, b in zip(t["a"], t["b"], strict=True)],
+            "statistic": t["statistic"].map(
+                {
+                    "correlation": "correlation",
+                    "coexceedance": f"lower-tail co-exceedance ({comparison.quantile:g})",
+                }
+            ),
+            "news sessions": t["n_news"].astype(int),
+            "other sessions": t["n_other"].astype(int),
+            "on news": t["news"],
+            "on other": t["other"],
+            "difference": t["difference"],
+            "p (block permutation)": t["p_value"],
+            "p (Holm)": t["p_holm"],
+            "significant": t["reject"],
+            "reason": t["reason"],
+        }
+    )
+
+
+def comparison_sentence(comparison: AINewsComparison, alpha: float = PROSE_ALPHA) -> str:
+    """What the AI-news comparison says, computed from its table (one paragraph of Markdown)."""
+    t = comparison.summary_frame(alpha)
+    corr = t.loc[t["statistic"] == "correlation"]
+    lines = []
+    for r in corr.to_dict("records"):
+        if pd.isna(r["news"]):
+            lines.append(f"{r['a']}/{r['b']}: not computed ({r['reason']})")
+            continue
+        p = (
+            "no p-value"
+            if pd.isna(r["p_value"])
+            else f"p = {float(r['p_value']):.3f}, Holm p = {float(r['p_holm']):.3f}"
+        )
+        lines.append(
+            f"{r['a']}/{r['b']} correlation {float(r['news']):.2f} on {r['n_news']} news sessions vs "
+            f"{float(r['other']):.2f} on {r['n_other']} others ({float(r['difference']):+.2f}; {p})"
+        )
+    tested = int(t["p_holm"].notna().sum())
+    hits = t.loc[t["reject"].fillna(False).astype(bool)]
+    verdict = (
+        f"After Holm over {tested} tests, {len(hits)} difference(s) are significant at {alpha:g}: "
+        + ", ".join(f"{r.a}/{r.b} {r.statistic}" for r in hits.itertuples())
+        + "."
+        if len(hits)
+        else f"After Holm over {tested} tests, no difference is significant at {alpha:g}: on this catalogue, "
+        "co-movement on AI-news sessions is not measurably stronger than on other sessions."
+    )
+    lo, hi = comparison.window
+    return (
+        f"News sessions are each catalogued item's effective session and the next ({lo:+d}..{hi:+d}); "
+        f"p-values move the news indicator in blocks of {comparison.block} sessions "
+        f"({comparison.n_permutations} permutations, alternative: {comparison.alternative}). "
+        + "; ".join(lines)
+        + ". "
+        + verdict
+    )
+
+
+@dataclass(frozen=True)
+class AINewsResponses:
+    """Abnormal returns of BTC and the miners on AI-news sessions.
+
+    Attributes
+    ----------
+    table
+        One row per (news item, ticker): ``news_id, label, kind, checked, news_date, session,
+        ticker, model, car, se, t, p, n_est, estimable, reason, confounded, confounds,
+        confounded_ticker`` (``car`` = cumulative abnormal log return over :attr:`window`;
+        ``confounded_ticker``: another catalogued event on the same session names this ticker).
+    window
+        Event window in sessions relative to the news session.
+    models
+        Ticker -> market-model label.
+    """
+
+    table: pd.DataFrame
+    window: tuple[int, int]
+    models: dict[str, str]
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The response table (every row, estimable or not, with its reason)."""
+        return self.table.copy()
+
+    def wide(self) -> pd.DataFrame:
+        """CAR (fractions) of estimable rows: index ``news_id``, columns tickers (for a heatmap)."""
+        est = self.table.loc[self.table["estimable"]]
+        out = est.pivot(index="news_id", columns="ticker", values="car")
+        order = list(dict.fromkeys(self.table["news_id"]))
+        tickers = list(dict.fromkeys(self.table["ticker"]))
+        out = out.reindex(
+            index=[n for n in order if n in out.index], columns=[t for t in tickers if t in out.columns]
+        )
+        out.columns.name = None
+        return out
+
+    def by_ticker(self, alpha: float = PROSE_ALPHA) -> pd.DataFrame:
+        """Per ticker: ``ticker, model, news, estimable, mean_car, median_car, positive,
+        significant`` (count with p < ``alpha``), ``confounded``."""
+        level = check_open_unit(alpha, "alpha", example="0.05")
+        rows = []
+        for ticker, part in self.table.groupby("ticker", sort=False):
+            est = part.loc[part["estimable"]]
+            rows.append(
+                {
+                    "ticker": str(ticker),
+                    "model": self.models.get(str(ticker), ""),
+                    "news": len(part),
+                    "estimable": len(est),
+                    "mean_car": float(est["car"].mean()) if len(est) else np.nan,
+                    "median_car": float(est["car"].median()) if len(est) else np.nan,
+                    "positive": int((est["car"] > 0).sum()),
+                    "significant": int((est["p"] < level).sum()),
+                    "confounded": int(part["confounded_ticker"].sum()),
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def _car_column(car: pd.DataFrame) -> str:
+    """The log-CAR column of an event-study table (``car``, or ``car_log`` in the reworked API)."""
+    for name in ("car", "car_log"):
+        if name in car.columns:
+            return name
+    raise ConfigError(f"event-study table has no CAR column; columns: {', '.join(map(str, car.columns))}")
+
+
+def _model_text(factors: Sequence[str]) -> str:
+    return "market model: " + " + ".join(factors)
+
+
+def ai_news_responses(
+    returns: pd.DataFrame,
+    news: pd.DataFrame,
+    *,
+    tickers: Sequence[str] = DEFAULT_EVENT_TICKERS,
+    btc: str | None = "BTC-USD",
+    factors: Sequence[str] = RESPONSE_FACTORS,
+    event_window: tuple[int, int] = RESPONSE_WINDOW,
+    estimation_window: tuple[int, int] = DEFAULT_ESTIMATION_WINDOW,
+    min_estimation: int = DEFAULT_MIN_ESTIMATION,
+    confounds: pd.DataFrame | None = None,
+) -> AINewsResponses:
+    """Event responses on AI-news sessions: the miners with the two-factor model, BTC with ``^NDX``.
+
+    Parameters
+    ----------
+    returns
+        Wide daily log returns.
+    news
+        Catalogue from :func:`load_ai_news`.
+    tickers
+        Tickers studied with ``factors`` (those without returns are left out).
+    btc
+        BTC's ticker, studied with the market model on ``factors`` minus itself (BTC cannot be a
+        factor of its own regression); ``None`` skips it.
+    factors
+        Market-model factors of ``tickers`` (default ``^NDX`` and ``BTC-USD``).
+    event_window, estimation_window, min_estimation
+        As in :func:`analysis.events.event_study`.
+    confounds
+        Other catalogued events (default ``data/events.csv``) for the same-session flags.
+
+    Returns
+    -------
+    AINewsResponses
+
+    Raises
+    ------
+    ConfigError
+        A factor without returns, or bad windows (from ``event_study``).
+
+    Notes
+    -----
+    The single place that calls :func:`analysis.events.event_study` for the AI-news days, so
+    a change of that API is adapted here. News items are the rows of
+    :func:`ai_news_events`; a news session outside the data is not estimable (``reason``).
+    """
+    from .events import event_study
+
+    fac = tuple(factors)
+    require_columns(returns, list(fac))
+    have = [t for t in tickers if t in returns.columns and bool(returns[t].notna().any()) and t not in fac]
+    runs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    if have:
+        runs.append((tuple(have), fac))
+    if btc is not None and btc in returns.columns:
+        own = tuple(f for f in fac if f != btc)
+        if own:
+            runs.append(((btc,), own))
+    if not runs:
+        raise ConfigError(f"no ticker of {list(tickers)} (or {btc}) has returns: nothing to study")
+    frames = []
+    models: dict[str, str] = {}
+    for studied, model in runs:
+        events = ai_news_events(news, confounds, tickers=studied)
+        result = event_study(
+            returns,
+            events,
+            factors=model,
+            estimation_window=estimation_window,
+            event_window=event_window,
+            sub_windows=(),
+            min_estimation=min_estimation,
+            tickers=studied,
+        )
+        car = result.car
+        meta = events.set_index("event_id")
+        rows = pd.DataFrame(
+            {
+                "news_id": car["event_id"].astype(str),
+                "ticker": car["ticker"].astype(str),
+                "model": _model_text(model),
+                "car": car[_car_column(car)].astype(np.float64),
+                "se": car["se"].astype(np.float64),
+                "t": car["t"].astype(np.float64),
+                "p": car["p"].astype(np.float64),
+                "n_est": car["n_est"],
+                "estimable": car["estimable"].astype(bool),
+                "reason": car["reason"].fillna("").astype(str),
+            }
+        )
+        joined = rows.join(
+            meta[
+                [
+                    "label",
+                    "kind",
+                    "checked",
+                    "news_date",
+                    "date",
+                    "confounded",
+                    "confounds",
+                    "confounded_tickers",
+                ]
+            ],
+            on="news_id",
+        )
+        joined["confounded_ticker"] = [
+            t in shared for t, shared in zip(joined["ticker"], joined["confounded_tickers"], strict=True)
+        ]
+        frames.append(joined.rename(columns={"date": "session"}))
+        models.update({t: _model_text(model) for t in studied})
+    table = pd.concat(frames, ignore_index=True)
+    columns = [
+        "news_id", "label", "kind", "checked", "news_date", "session", "ticker", "model", "car", "se", "t",
+        "p", "n_est", "estimable", "reason", "confounded", "confounds", "confounded_ticker",
+    ]  # fmt: skip
+    rank = {
+        "news_id": {nid: i for i, nid in enumerate(news["news_id"])},
+        "ticker": {t: i for i, t in enumerate(t for studied, _ in reversed(runs) for t in studied)},
+    }
+    table = table.sort_values(
+        ["news_id", "ticker"], key=lambda col: col.map(rank[str(col.name)]), kind="stable"
+    )
+    table["n_est"] = table["n_est"].astype("Int64")
+    return AINewsResponses(
+        table=table.loc[:, columns].reset_index(drop=True),
+        window=(int(event_window[0]), int(event_window[1])),
+        models=models,
+    )
+
+
+def responses_sentence(responses: AINewsResponses, alpha: float = PROSE_ALPHA) -> str:
+    """What the AI-news event responses say, per ticker, with the confounded sessions named."""
+    lo, hi = responses.window
+    per = responses.by_ticker(alpha)
+    parts = []
+    for r in per.to_dict("records"):
+        if r["estimable"] == 0:
+            parts.append(f"{r['ticker']}: no estimable news session")
+            continue
+        parts.append(
+            f"{r['ticker']} ({r['model']}): mean CAR {PERCENT * float(r['mean_car']):+.1f}% over "
+            f"{r['estimable']} news sessions, {r['positive']} positive, {r['significant']} significant "
+            f"at {alpha:g}"
+        )
+    t = responses.table
+    conf = t.loc[t["confounded"]].drop_duplicates("news_id")
+    conf_text = (
+        " Confounded sessions (another catalogued event the same session): "
+        + "; ".join(
+            f"{pd.Timestamp(r['session']):%Y-%m-%d} {r['news_id']} with {r['confounds']}"
+            for r in conf.to_dict("records")
+        )
+        + "; their abnormal returns cannot be attributed to the AI news alone."
+        if len(conf)
+        else " No news session coincides with another catalogued event."
+    )
+    n_not = int((~t["estimable"]).sum())
+    not_text = (
+        f" {n_not} (news, ticker) rows are not estimable (e.g. sessions before a listing; reasons in "
+        "the table)."
+        if n_not
+        else ""
+    )
+    return (
+        f"Cumulative abnormal log returns over sessions {lo:+d}..{hi:+d} of each AI-news item. "
+        + "; ".join(parts)
+        + "."
+        + conf_text
+        + not_text
+        + " Unadjusted per-row p-values: with many news items, a few are significant by chance."
+    )
+
+
+def news_headline(
+    comparison: AINewsComparison | None, responses: AINewsResponses | None
+) -> list[dict[str, Any]]:
+    """Headline numbers of the AI-news sections (skipped sections give none).
+
+    Returns
+    -------
+    list of dict
+        ``name, value, unit, text, note``: the first pair's (BTC's) correlation difference on
+        news sessions, and the mean news-session CAR per market model (BTC alone; the miners
+        pooled over every estimable news item).
+    """
+    out: list[dict[str, Any]] = []
+    if comparison is not None:
+        t = comparison.summary_frame()
+        corr = t.loc[(t["statistic"] == "correlation") & t["difference"].notna()]
+        if len(corr):
+            r = corr.iloc[0]
+            p = "no p-value" if pd.isna(r["p_holm"]) else f"Holm p = {float(r['p_holm']):.3f}"
+            out.append(
+                {
+                    "name": f"{r['a']}/{r['b']} correlation, AI-news minus other sessions",
+                    "value": float(r["difference"]),
+                    "unit": "corr",
+                    "text": f"{float(r['difference']):+.2f}",
+                    "note": f"{int(r['n_news'])} news sessions; {p}",
+                }
+            )
+    if responses is not None:
+        t = responses.table.loc[responses.table["estimable"]]
+        lo, hi = responses.window
+        groups = {str(m): part for m, part in t.groupby("model", sort=False)}
+        for model, part in groups.items():
+            present = set(part["ticker"])
+            tickers = ", ".join(t for t, m in responses.models.items() if m == model and t in present)
+            mean = PERCENT * float(part["car"].mean())
+            out.append(
+                {
+                    "name": f"Mean abnormal return on AI-news sessions: {tickers}",
+                    "value": mean,
+                    "unit": "%",
+                    "text": f"{mean:+.2f}%",
+                    "note": f"{len(part)} (news, ticker) rows, sessions {lo:+d}..{hi:+d}, {model}",
+                }
+            )
     return out

@@ -31,11 +31,17 @@ from .errors import ConfigError
 
 __all__ = [
     "BOUNDARY_TOLERANCE",
+    "DCC_LABEL",
     "MAX_PERSISTENCE",
     "MIN_DCC_OBS",
+    "OVERLAY_HALFLIFE",
+    "OVERLAY_WINDOW",
     "PAIR_SEPARATOR",
     "DCCResult",
+    "correlation_paths",
     "dcc_garch",
+    "dcc_headline",
+    "dcc_sentence",
     "pair_name",
 ]
 
@@ -51,6 +57,13 @@ BOUNDARY_TOLERANCE = 1e-4
 _START_ALPHAS: tuple[float, ...] = (0.01, 0.03, 0.06, 0.12)
 _START_BETAS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
 _PARAMS: tuple[str, ...] = ("alpha", "beta", "alpha+beta")
+#: Column of the DCC path in :func:`correlation_paths`.
+DCC_LABEL = "DCC(1,1)"
+#: Rolling window (sessions) and EWMA half-life (sessions) of the overlays in :func:`correlation_paths`.
+OVERLAY_WINDOW = 60
+OVERLAY_HALFLIFE = 30
+#: Sessions of the "recent" average quoted by :func:`dcc_sentence` (about one year).
+RECENT_SESSIONS = 250
 
 
 def pair_name(a: str, b: str) -> str:
@@ -389,3 +402,175 @@ def dcc_garch(returns: pd.DataFrame, tickers: Sequence[str] | None = None) -> DC
         nobs=len(data),
         converged=ok and not not_converged,
     )
+
+
+# ----------------------------------------------------------------------------- presentation
+
+
+def _rolling_label(window: int) -> str:
+    return f"{window}-session rolling"
+
+
+def _ewma_label(halflife: float) -> str:
+    return f"EWMA (half-life {halflife:g} sessions)"
+
+
+def correlation_paths(
+    returns: pd.DataFrame,
+    a: str,
+    b: str,
+    *,
+    dcc: DCCResult,
+    window: int = OVERLAY_WINDOW,
+    halflife: float = OVERLAY_HALFLIFE,
+) -> pd.DataFrame:
+    """The DCC correlation of ``a`` and ``b`` beside rolling and EWMA correlations, on the DCC's dates.
+
+    Parameters
+    ----------
+    returns
+        Wide daily log returns (the input of ``dcc``).
+    a, b
+        The pair (both in the DCC fit).
+    dcc
+        Fit from :func:`dcc_garch`.
+    window, halflife
+        Rolling window and EWMA half-life in sessions
+        (:func:`analysis.correlation.rolling_correlation`, :func:`~analysis.correlation.ewma_correlation`).
+
+    Returns
+    -------
+    pd.DataFrame
+        Index: the DCC's sessions; columns :data:`DCC_LABEL`, ``"<window>-session rolling"``,
+        ``"EWMA (half-life <h> sessions)"``; ``columns.name`` is the pair (``"a|b"``).
+
+    Raises
+    ------
+    ConfigError
+        Pair not in the fit, or bad window / half-life.
+
+    Notes
+    -----
+    All three use the same sessions (both series present), so they differ only in the weighting:
+    the rolling and EWMA paths are NaN until their first full window / ``ceil(halflife)`` rows.
+    """
+    from .correlation import ewma_correlation, rolling_correlation
+
+    path = dcc.correlation(a, b)
+    both = returns.loc[:, [a, b]].astype(np.float64).dropna().reindex(path.index)
+    out = pd.DataFrame(
+        {
+            DCC_LABEL: path.to_numpy(),
+            _rolling_label(window): rolling_correlation(both, a, b, window).to_numpy(),
+            _ewma_label(halflife): ewma_correlation(both, a, b, halflife).to_numpy(),
+        },
+        index=path.index,
+    )
+    out.columns.name = pair_name(a, b)
+    return out
+
+
+def _paths_pair(paths: pd.DataFrame) -> tuple[str, str]:
+    a, _, b = str(paths.columns.name or PAIR_SEPARATOR).partition(PAIR_SEPARATOR)
+    return a, b
+
+
+def _date(value: Any) -> str:
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def _half_life(persistence: float) -> float:
+    """Sessions for a correlation shock to halve: ``log(1/2) / log(alpha + beta)``."""
+    if not 0.0 < persistence < 1.0:
+        return math.inf
+    return math.log(0.5) / math.log(persistence)
+
+
+def dcc_sentence(dcc: DCCResult, paths: pd.DataFrame) -> str:
+    """What the DCC fit says, in one paragraph computed from the fit and its paths.
+
+    Parameters
+    ----------
+    dcc
+        Fit from :func:`dcc_garch`.
+    paths
+        Output of :func:`correlation_paths` (its first column is the DCC path).
+
+    Returns
+    -------
+    str
+        Markdown: parameters and persistence (with the shock half-life), the last value beside
+        the rolling and EWMA ones, the sample mean and range, and the recent average.
+    """
+    path = paths[DCC_LABEL].dropna()
+    if path.empty:
+        return "*The DCC fit has no correlation path.*"
+    a, b = _paths_pair(paths)
+    last_date = pd.Timestamp(path.index[-1])
+    others = ", ".join(
+        f"{col}: {float(paths[col].iloc[-1]):.2f}"
+        for col in paths.columns[1:]
+        if pd.notna(paths[col].iloc[-1])
+    )
+    recent = path.iloc[-RECENT_SESSIONS:]
+    head = (
+        f"DCC(1,1) on {dcc.nobs} sessions ({path.index[0]:%Y-%m-%d} .. {last_date:%Y-%m-%d}): "
+        f"alpha = {dcc.alpha:.3f}, beta = {dcc.beta:.3f}"
+    )
+    last = f"**{float(path.iloc[-1]):.2f}**" + (f" ({others})" if others else "")
+    if dcc.alpha < BOUNDARY_TOLERANCE:
+        return (
+            f"{head}. alpha is at its lower bound: the model finds no time variation in the {a}/{b} "
+            f"correlation beyond what the GARCH volatilities explain, so the DCC path is flat at {last}. "
+            "A moving rolling or EWMA correlation is then sampling noise or volatility, not a "
+            "correlation regime."
+        )
+    hl = _half_life(dcc.persistence)
+    hl_text = (
+        "does not decay"
+        if math.isinf(hl)
+        else "fades within a session"
+        if hl < 1.0
+        else f"halves in about {hl:.0f} sessions"
+    )
+    return (
+        f"{head}, persistence alpha + beta = {dcc.persistence:.3f} (a shock to the {a}/{b} correlation "
+        f"{hl_text}). On {last_date:%Y-%m-%d} the conditional correlation is {last}; its sample mean is "
+        f"{float(path.mean()):.2f} (range {float(path.min()):.2f} on {_date(path.idxmin())} "
+        f"to {float(path.max()):.2f} on {_date(path.idxmax())}) and it averaged "
+        f"{float(recent.mean()):.2f} over the last {len(recent)} sessions."
+    )
+
+
+def dcc_headline(dcc: DCCResult | None, paths: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Headline numbers of the DCC section (empty when the section was skipped).
+
+    Returns
+    -------
+    list of dict
+        ``name, value, unit, text, note``: the last conditional correlation (its sample mean in
+        the note) and the persistence ``alpha + beta``.
+    """
+    if dcc is None or paths is None or paths[DCC_LABEL].dropna().empty:
+        return []
+    path = paths[DCC_LABEL].dropna()
+    pair = "/".join(_paths_pair(paths))
+    last = float(path.iloc[-1])
+    mean = float(path.mean())
+    return [
+        {
+            "name": f"{pair} DCC correlation",
+            "value": last,
+            "unit": "corr",
+            "text": f"{last:.2f}",
+            "note": f"conditional correlation on {pd.Timestamp(path.index[-1]):%Y-%m-%d}; sample mean "
+            f"{mean:.2f} over {dcc.nobs} sessions",
+        },
+        {
+            "name": "DCC persistence (alpha + beta)",
+            "value": dcc.persistence,
+            "unit": "ratio",
+            "text": f"{dcc.persistence:.3f}",
+            "note": f"alpha {dcc.alpha:.3f}, beta {dcc.beta:.3f}",
+        },
+    ]

@@ -46,7 +46,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
@@ -76,6 +76,7 @@ __all__ = [
     "ISSUERS",
     "LONG_COLUMNS",
     "METRICS",
+    "METRIC_LABELS",
     "MIN_FIRMS_FOR_RANK",
     "PROCESSED_META",
     "PROCESSED_NAME",
@@ -92,17 +93,26 @@ __all__ = [
     "FundamentalsPanel",
     "Issuer",
     "MarketLinkResult",
+    "MarketMeasures",
     "as_of_view",
+    "availability_sentence",
+    "balance_sheet_sentence",
     "coverage",
+    "coverage_summary",
     "default_tickers",
     "derive_quarters",
     "derived_metrics",
     "fiscal_label",
+    "fundamentals_headline",
+    "known_by",
     "known_from",
     "latest_known",
+    "latest_values",
     "latest_vintage",
     "load_fundamentals",
     "market_link",
+    "market_link_sentence",
+    "market_measures",
     "metric_series",
     "normalize_long",
     "parse_yahoo_statements",
@@ -111,6 +121,7 @@ __all__ = [
     "read_fundamentals",
     "read_snapshot",
     "snapshot_dir_from_env",
+    "source_note",
     "write_fundamentals",
 ]
 
@@ -2021,3 +2032,478 @@ def market_link(
         "correlation. Fundamentals come from sources of uneven quality (see the coverage table)."
     )
     return MarketLinkResult(table=table, correlations=correlations, as_of=ts, caveat=caveat)
+
+
+# ---------------------------------------------------------------------------
+# Presentation (notebook 07)
+# ---------------------------------------------------------------------------
+
+#: Readable names of the metrics (tables, figures, prose).
+METRIC_LABELS: dict[str, str] = {
+    "debt_total": "total debt",
+    "cash": "cash",
+    "total_assets": "total assets",
+    "revenue_total": "revenue",
+    "revenue_mining": "mining revenue",
+    "revenue_hpc": "HPC/AI revenue",
+    "revenue_other": "other revenue",
+    "revenue_annualised": "annualised revenue",
+    "leverage": "leverage (debt / annualised revenue)",
+    "hpc_share": "HPC/AI share of revenue",
+    "net_income": "net income",
+    "capex": "capex",
+}
+#: Dollars per million (tables and figures show USD millions).
+USD_MILLION = 1e6
+#: Percent per fraction (prose).
+PERCENT_OF = 100.0
+#: Metrics of :func:`latest_values`, in column order.
+LATEST_METRICS: tuple[str, ...] = (
+    "revenue_total",
+    "revenue_mining",
+    "revenue_hpc",
+    "hpc_share",
+    "debt_total",
+    "cash",
+    "total_assets",
+    "leverage",
+)
+#: Default dates of the market link: the common pivot date of notebook 03 and the drawdown session.
+DEFAULT_PIVOT_DATE = "2025-06-02"
+DEFAULT_DRAWDOWN_DATE = "2025-12-02"
+#: Fewest sessions on each side of the pivot for a beta shift (as notebook 03).
+DEFAULT_MIN_OBS_SIDE = 30
+#: Characters of the source note before it is wrapped.
+SOURCE_NOTE_WIDTH = 150
+
+
+def _short(metric: str) -> str:
+    """Metric name without its parenthesised definition (``leverage``)."""
+    return METRIC_LABELS.get(metric, metric).split(" (")[0]
+
+
+def known_by(panel: FundamentalsPanel, as_of: DateLike) -> FundamentalsPanel:
+    """The panel restricted to what a reader at ``as_of`` may see.
+
+    Rows known by ``as_of`` (:func:`known_from` ``<= as_of``) are kept; rows without a filing
+    date are kept when their period ended by ``as_of`` (shown, never joined to prices).
+
+    Notes
+    -----
+    A value filed after ``as_of`` (a later quarter, or a restatement) is dropped, so a report
+    for an earlier as-of date never shows it. An unfiled row's publication date is unknown: it
+    may have been published after ``as_of`` even though its period ended before.
+    """
+    ts = as_timestamp(as_of, "as_of").normalize()
+    frame = panel.data
+    known = known_from(frame["filed"])
+    keep = (known.notna() & (known <= ts)) | (frame["filed"].isna() & (frame["period_end"] <= ts))
+    return replace(panel, data=frame.loc[keep].reset_index(drop=True))
+
+
+def _source_files(panel: FundamentalsPanel) -> tuple[str, str]:
+    files = {str(m.get("file")) for m in panel.meta.values() if m.get("file")}
+    shas = {str(m.get("sha256"))[:12] for m in panel.meta.values() if m.get("sha256")}
+    return ", ".join(sorted(files)), ", ".join(sorted(shas))
+
+
+def availability_sentence(panel: FundamentalsPanel | None, error: str | None = None) -> str:
+    """One line saying which fundamentals this run has, or that they are missing and why.
+
+    Parameters
+    ----------
+    panel, error
+        ``FundamentalsData.panel`` and ``.error`` from :func:`analysis.pipeline.open_fundamentals`.
+    """
+    if panel is None:
+        return (
+            f"**Fundamentals missing** ({error or 'no source'}): every section of this notebook is skipped."
+        )
+    d = panel.data
+    files, shas = _source_files(panel)
+    where = f" ({files}, sha256 {shas}…)" if files else ""
+    failed = (
+        " No data for " + "; ".join(f"{t} ({why})" for t, why in panel.failed.items()) + "."
+        if panel.failed
+        else ""
+    )
+    span = (
+        f", quarters ending {d['period_end'].min():%Y-%m-%d} .. {d['period_end'].max():%Y-%m-%d}"
+        if len(d)
+        else ""
+    )
+    return (
+        f"Fundamentals: source `{panel.source}`{where}: {len(d)} values for {len(panel.tickers)} miners "
+        f"({', '.join(panel.tickers)}){span}; {int(d['filed'].isna().sum())} values without a filing date "
+        f"are shown but never joined to prices.{failed}"
+        + (" " + " ".join(panel.notes) if panel.notes else "")
+    )
+
+
+def source_note(panel: FundamentalsPanel, as_of: DateLike, *, market: str | None = None) -> str:
+    """Source note of the fundamentals figures: provider, files and the provenance caveats.
+
+    Parameters
+    ----------
+    panel
+        The fundamentals shown.
+    as_of
+        Values known by this date.
+    market
+        The market-data note (``StudyPanel.figure_note``) for figures that also use prices.
+    """
+    import textwrap
+
+    ts = as_timestamp(as_of, "as_of")
+    if panel.source == "snapshot":
+        names = sorted({Path(str(m["file"])).name for m in panel.meta.values() if m.get("file")})
+        _, shas = _source_files(panel)
+        files = f"{', '.join(names) or SNAPSHOT_FILE}" + (f", sha256 {shas}…" if shas else "")
+        text = (
+            f"Source: curated fundamentals snapshot ({files}); one source per value in "
+            f"{SOURCES_FILE}; coverage partial and uneven, see PROVENANCE.md and the coverage table"
+        )
+    elif panel.source == "sec":
+        text = f"Source: SEC EDGAR XBRL companyfacts; {SEC_SEGMENT_NOTE}"
+    else:
+        text = f"Source: Yahoo Finance quarterly statements via yfinance; {YAHOO_FILED_NOTE}"
+    text += f"; values known by {ts:%Y-%m-%d}"
+    if market:
+        text += f". Market data: {market.removeprefix('Source: ')}"
+    return "\n".join(textwrap.wrap(text, SOURCE_NOTE_WIDTH))
+
+
+def latest_values(quarters: pd.DataFrame, tickers: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each miner's latest value of every metric (money in USD millions), with its quarter.
+
+    Parameters
+    ----------
+    quarters
+        Output of :func:`derived_metrics` (long).
+    tickers
+        Rows to show, in order (default: every ticker of ``quarters``); a ticker without data
+        gets a row of NaN and a note.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``ticker, quarter`` (latest period end of any metric), one column per
+        :data:`LATEST_METRICS` (money in USD millions, ``leverage`` a ratio, ``hpc_share`` a
+        fraction), ``note``: which metrics come from an earlier quarter, and which reported
+        metrics are absent (derived ones are absent when an input is).
+    """
+    frame = _as_frame(quarters)
+    names = list(dict.fromkeys(frame["ticker"])) if tickers is None else [str(t) for t in tickers]
+    rows = []
+    for ticker in names:
+        mine = frame.loc[(frame["ticker"] == ticker) & frame["metric"].isin(LATEST_METRICS)]
+        row: dict[str, Any] = {"ticker": ticker, "quarter": pd.NaT}
+        if mine.empty:
+            rows.append({**row, **dict.fromkeys(LATEST_METRICS, np.nan), "note": "no fundamentals"})
+            continue
+        last = mine.sort_values("period_end", kind="stable").groupby("metric").tail(1).set_index("metric")
+        quarter = pd.Timestamp(last["period_end"].max())
+        row["quarter"] = quarter
+        older: dict[str, list[str]] = {}
+        found = last.to_dict("index")
+        for metric in LATEST_METRICS:
+            if metric not in found:
+                row[metric] = np.nan
+                continue
+            hit = found[metric]
+            value = float(hit["value"])
+            row[metric] = value / USD_MILLION if str(hit["unit"]) == "USD" else value
+            end = pd.Timestamp(hit["period_end"])
+            if end < quarter:
+                older.setdefault(f"{end:%Y-%m-%d}", []).append(_short(metric))
+        absent = [_short(m) for m in LATEST_METRICS if m not in last.index and m not in DERIVED_METRICS]
+        notes = [f"{', '.join(v)} from {k}" for k, v in sorted(older.items())]
+        if absent:
+            notes.append("not reported: " + ", ".join(absent))
+        row["note"] = "; ".join(notes)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["ticker", "quarter", *LATEST_METRICS, "note"])
+    out["quarter"] = pd.to_datetime(out["quarter"])
+    return out
+
+
+def coverage_summary(result: CoverageResult) -> pd.DataFrame:
+    """:meth:`CoverageResult.summary_frame` with a ticker that has no value at all on one row.
+
+    A ticker whose every metric is ``not_reported`` for the same reason (e.g. absent from the
+    snapshot) is shown once, with ``metric`` = ``"(every metric)"``, instead of one identical
+    row per metric; every other row is kept as is.
+    """
+    summary = result.summary_frame()
+    if summary.empty:
+        return summary
+    rows = []
+    for _, part in summary.groupby("ticker", sort=False):
+        empty = bool((part["not_reported"] == part["quarters"]).all())
+        if empty and part["reasons"].nunique() == 1 and len(part) > 1:
+            row = part.iloc[0].copy()
+            row["metric"] = "(every metric)"
+            rows.append(row.to_frame().T)
+        else:
+            rows.append(part)
+    out = pd.concat(rows, ignore_index=True)
+    for col in (*COVERAGE_STATUSES, "joinable", "quarters"):
+        out[col] = out[col].astype(int)
+    return out
+
+
+def balance_sheet_sentence(quarters: pd.DataFrame) -> str:
+    """Where HPC/AI revenue is reported, its latest share, and the latest leverage, in one paragraph."""
+    latest = latest_values(quarters)
+    hpc = latest.loc[latest["hpc_share"].notna()]
+    lev = latest.loc[latest["leverage"].notna()]
+    no_hpc = latest.loc[latest["hpc_share"].isna(), "ticker"].tolist()
+    hpc_text = (
+        "HPC/AI revenue is reported separately for "
+        + ", ".join(
+            f"{r['ticker']} ({PERCENT_OF * float(r['hpc_share']):.0f}% of revenue)"
+            for r in hpc.to_dict("records")
+        )
+        + " in their latest quarter with a split"
+        if len(hpc)
+        else "No miner reports HPC/AI revenue separately in these data"
+    )
+    lev_text = (
+        "Latest leverage (debt over annualised quarterly revenue): "
+        + ", ".join(
+            f"{r['ticker']} {float(r['leverage']):.1f}"
+            for r in lev.sort_values("leverage").to_dict("records")
+        )
+        + "."
+        if len(lev)
+        else "No miner has both debt and revenue for the same quarter, so leverage is not computed."
+    )
+    return (
+        hpc_text
+        + (f"; none for {', '.join(no_hpc)}" if no_hpc and len(hpc) else "")
+        + ". "
+        + lev_text
+        + " Missing values are gaps in the source, not zeros (see the coverage table)."
+    )
+
+
+@dataclass(frozen=True)
+class MarketMeasures:
+    """Per-miner market measures for the market link, computed from the study panel.
+
+    Attributes
+    ----------
+    table
+        Index ``ticker``; ``tech_beta_shift``, ``btc_beta_shift`` (after minus before the pivot,
+        two-factor HAC break test), ``shift_p`` (HAC Wald p of any shift), ``day_return``
+        (simple return of the drawdown session, fraction) and ``reason`` (why a value is NaN).
+    pivot_date, drawdown_date
+        Dates used.
+    names
+        Readable name of each measure column (prose).
+    labels, scale
+        Axis label with units of each measure column, and the factor a figure multiplies it by
+        (``day_return`` is drawn in percent).
+    """
+
+    table: pd.DataFrame
+    pivot_date: pd.Timestamp
+    drawdown_date: pd.Timestamp
+    names: dict[str, str]
+    labels: dict[str, str]
+    scale: dict[str, float]
+
+    @property
+    def measures(self) -> pd.DataFrame:
+        """The measure columns only (what :func:`market_link` correlates)."""
+        return self.table.loc[:, ["tech_beta_shift", "btc_beta_shift", "day_return"]]
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The table with ``ticker`` as a column."""
+        return self.table.reset_index()
+
+
+def market_measures(
+    returns: pd.DataFrame,
+    prices: pd.DataFrame,
+    tickers: Sequence[str],
+    *,
+    pivot_date: DateLike = DEFAULT_PIVOT_DATE,
+    drawdown_date: DateLike = DEFAULT_DRAWDOWN_DATE,
+    btc: str = "BTC-USD",
+    tech: str = "^NDX",
+    min_obs_side: int = DEFAULT_MIN_OBS_SIDE,
+) -> MarketMeasures:
+    """Each miner's tech-beta shift at the pivot date and its return on the drawdown session.
+
+    Parameters
+    ----------
+    returns, prices
+        Session log returns and closes up to the as-of date (``StudyPanel.returns_to()`` /
+        ``prices_to()``).
+    tickers
+        Miners (those without returns get NaN and a reason).
+    pivot_date
+        Break date of the two-factor model (notebook 03's common pivot).
+    drawdown_date
+        Session whose one-session simple return is measured (the article's 2025-12-02).
+    btc, tech
+        Factors of the break test.
+    min_obs_side
+        Fewest sessions on each side of the pivot.
+
+    Returns
+    -------
+    MarketMeasures
+
+    Notes
+    -----
+    The single place that calls :func:`analysis.exposure.break_test` for notebook 07 (so a change
+    of its API is adapted here). ``tech_beta_shift = beta_after[tech] - beta_before[tech]`` from
+    ``r_i = a + b_btc r_btc + b_tech r_tech + shifts after the pivot + e`` with HAC errors;
+    a miner with fewer than ``min_obs_side`` sessions on a side gets NaN with the reason.
+    ``day_return = P_d / P_prev - 1`` with ``P_prev`` the last close before ``d``; NaN if ``d``
+    is not a session with a close (e.g. after the as-of date).
+    """
+    from .exposure import break_test
+
+    pivot = as_timestamp(pivot_date, "pivot_date").normalize()
+    day = as_timestamp(drawdown_date, "drawdown_date").normalize()
+    check_int(min_obs_side, "min_obs_side", minimum=2)
+    rows = []
+    for ticker in dict.fromkeys(validate_tickers(tickers)):
+        row: dict[str, Any] = {
+            "ticker": ticker,
+            "tech_beta_shift": np.nan,
+            "btc_beta_shift": np.nan,
+            "shift_p": np.nan,
+            "day_return": np.nan,
+        }
+        reasons = []
+        if ticker not in returns.columns or not returns[ticker].notna().any():
+            reasons.append("no returns in this panel")
+        elif btc not in returns.columns or tech not in returns.columns:
+            reasons.append(f"beta shift needs {btc} and {tech}")
+        else:
+            try:
+                test = break_test(returns, ticker, pivot, (btc, tech), min_obs_side=min_obs_side)
+            except ConfigError as exc:
+                reasons.append(f"no beta shift: {exc}")
+            else:
+                diff = test.before_after["diff"]
+                row["tech_beta_shift"] = float(diff[tech])
+                row["btc_beta_shift"] = float(diff[btc])
+                row["shift_p"] = float(test.wald_p)
+        series = prices[ticker].dropna() if ticker in prices.columns else pd.Series(dtype=np.float64)
+        if day in series.index and (series.index < day).any():
+            row["day_return"] = float(series.loc[day] / series.loc[series.index < day].iloc[-1] - 1.0)
+        else:
+            last = f"data end {series.index[-1]:%Y-%m-%d}" if len(series) else "no prices"
+            reasons.append(f"no close on {day:%Y-%m-%d} and the session before ({last})")
+        row["reason"] = "; ".join(reasons)
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("ticker")
+    names = {
+        "tech_beta_shift": f"{tech} beta shift at {pivot:%Y-%m-%d}",
+        "btc_beta_shift": f"{btc} beta shift at {pivot:%Y-%m-%d}",
+        "day_return": f"return on {day:%Y-%m-%d}",
+        "shift_p": f"p of any beta shift at {pivot:%Y-%m-%d} (HAC Wald)",
+    }
+    labels = {
+        "tech_beta_shift": f"{tech} beta shift at {pivot:%Y-%m-%d}\n(after − before, per unit return)",
+        "btc_beta_shift": f"{btc} beta shift at {pivot:%Y-%m-%d}\n(after − before, per unit return)",
+        "day_return": f"one-session return on {day:%Y-%m-%d} (%)",
+    }
+    return MarketMeasures(
+        table=table,
+        pivot_date=pivot,
+        drawdown_date=day,
+        names=names,
+        labels=labels,
+        scale={"tech_beta_shift": 1.0, "btc_beta_shift": 1.0, "day_return": PERCENT_OF},
+    )
+
+
+def market_link_sentence(link: MarketLinkResult, measures: MarketMeasures) -> str:
+    """The market link's rank correlations in words, one sentence per fundamental, with the caveat."""
+    parts = []
+    c = link.correlations
+    for metric in dict.fromkeys(c["fundamental"]):
+        rows = c.loc[c["fundamental"] == metric]
+        have = link.table[str(metric)].dropna().index.tolist() if str(metric) in link.table.columns else []
+        name = METRIC_LABELS.get(str(metric), str(metric))
+        if rows["rho"].isna().all():
+            parts.append(
+                f"{name}: known for {len(have)} firm(s) with market measures ({', '.join(have) or 'none'}), "
+                f"fewer than {MIN_FIRMS_FOR_RANK}: no rank correlation"
+            )
+            continue
+        pieces = []
+        for r in rows.itertuples():
+            what = measures.names.get(str(r.measure), str(r.measure))
+            if pd.isna(r.rho):
+                pieces.append(f"vs {what}: {r.n} firms, too few")
+            else:
+                spread = (
+                    f" (leave-one-out {r.rho_drop_one_min:+.2f} to {r.rho_drop_one_max:+.2f})"
+                    if pd.notna(r.rho_drop_one_min)
+                    else ""
+                )
+                pieces.append(f"vs {what}: rho {r.rho:+.2f} over {r.n} firms{spread}")
+        parts.append(f"{name}, Spearman rank correlation " + "; ".join(pieces))
+    return ". ".join(parts) + ". " + link.caveat
+
+
+def fundamentals_headline(
+    quarters: pd.DataFrame | None, link: MarketLinkResult | None
+) -> list[dict[str, Any]]:
+    """Headline numbers of notebook 07 (none when the fundamentals are missing).
+
+    Returns
+    -------
+    list of dict
+        ``name, value, unit, text, note``: miners reporting HPC/AI revenue, the median latest
+        leverage, and the rank correlation of HPC share with the tech-beta shift.
+    """
+    out: list[dict[str, Any]] = []
+    if quarters is None:
+        return out
+    latest = latest_values(quarters)
+    n_hpc = int(latest["hpc_share"].notna().sum())
+    out.append(
+        {
+            "name": "Miners reporting HPC/AI revenue",
+            "value": float(n_hpc),
+            "unit": "firms",
+            "text": f"{n_hpc} of {len(latest)}",
+            "note": ", ".join(latest.loc[latest["hpc_share"].notna(), "ticker"]) or "none",
+        }
+    )
+    lev = latest["leverage"].dropna()
+    if len(lev):
+        out.append(
+            {
+                "name": "Median leverage (debt / annualised revenue), latest quarter",
+                "value": float(lev.median()),
+                "unit": "ratio",
+                "text": f"{float(lev.median()):.2f}",
+                "note": f"{len(lev)} miners with debt and revenue for the same quarter",
+            }
+        )
+    if link is not None:
+        c = link.correlations
+        sel = c.loc[
+            (c["fundamental"] == "hpc_share") & (c["measure"] == "tech_beta_shift") & c["rho"].notna()
+        ]
+        if len(sel):
+            r = sel.iloc[0]
+            out.append(
+                {
+                    "name": "Rank correlation: HPC share vs tech-beta shift",
+                    "value": float(r["rho"]),
+                    "unit": "corr",
+                    "text": f"{float(r['rho']):+.2f}",
+                    "note": f"Spearman over {int(r['n'])} firms; descriptive only",
+                }
+            )
+    return out

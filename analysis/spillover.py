@@ -12,9 +12,9 @@ IMF's bitcoin / S&P 500 comparison (Iyer 2022) is reproduced by
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,13 +37,23 @@ __all__ = [
     "IMF_VOLATILITY_LEVEL",
     "MIN_RESIDUAL_DF",
     "PARKINSON_FACTOR",
+    "RangeVolatility",
     "RollingSpillover",
     "SpilloverResult",
     "VolatilityTransform",
     "generalized_fevd",
     "imf_comparison",
+    "imf_data_gap",
+    "imf_section",
+    "imf_sentence",
+    "imf_table",
+    "panel_range_volatility",
     "parkinson_volatility",
+    "rolling_by_measure",
+    "rolling_sentence",
     "rolling_spillover",
+    "spillover_headline",
+    "spillover_sentence",
     "spillover_table",
 ]
 
@@ -57,6 +67,10 @@ MIN_RESIDUAL_DF = 10
 PARKINSON_FACTOR = 4.0 * math.log(2.0)
 #: Percent scale of the spillover table.
 PERCENT = 100.0
+#: Name of the volatility measure in :func:`rolling_by_measure`.
+VOLATILITY_MEASURE = "volatility (Parkinson, log)"
+#: A comparison period counts as covered when the data start / end within this many days of its edges.
+PERIOD_EDGE_DAYS = 10
 
 VolatilityTransform = Literal["log", "level", "variance"]
 _VOLATILITY_TRANSFORMS: tuple[str, ...] = ("log", "level", "variance")
@@ -697,4 +711,406 @@ def imf_comparison(
             )
     out = pd.DataFrame(rows)
     out["change_in_imf_range"] = out["change_in_imf_range"].astype("boolean")
+    return out
+
+
+# ----------------------------------------------------------------------------- presentation
+
+
+@dataclass(frozen=True)
+class RangeVolatility:
+    """Daily Parkinson volatility of a panel's tickers, or why there is none.
+
+    Attributes
+    ----------
+    volatility
+        Date x ticker (:func:`parkinson_volatility`), cut at the as-of date; ``None`` when the
+        panel has no usable highs/lows for every requested ticker.
+    note
+        Empty when ``volatility`` is available, else one sentence saying what is missing.
+    """
+
+    volatility: pd.DataFrame | None
+    note: str
+
+    @property
+    def available(self) -> bool:
+        """True when a volatility frame exists."""
+        return self.volatility is not None
+
+    @property
+    def log_volatility(self) -> pd.DataFrame | None:
+        """``log`` of the volatility (zeros dropped), what the volatility VARs are fitted on."""
+        return None if self.volatility is None else _transform_volatility(self.volatility, "log")
+
+
+def _has_prices(frame: Any, ticker: str) -> bool:
+    return ticker in frame.columns and bool(pd.to_numeric(frame[ticker], errors="coerce").notna().any())
+
+
+def panel_range_volatility(
+    clean: Any, tickers: Sequence[str], *, as_of: DateLike | None = None
+) -> RangeVolatility:
+    """Parkinson volatility from a cleaned panel's ``highs`` and ``lows``, when it has them.
+
+    Parameters
+    ----------
+    clean
+        A cleaned panel (:class:`analysis.clean.CleanResult`, or anything with ``lows`` and,
+        once available, ``highs`` frames on the same price basis).
+    tickers
+        Tickers needed (e.g. ``["BTC-USD", "^NDX"]``).
+    as_of
+        Last date used (inclusive); ``None`` keeps every row.
+
+    Returns
+    -------
+    RangeVolatility
+        The volatility, or ``None`` with a note naming what is missing: the panel's ``highs``
+        (older panels carry only lows) or the tickers without a High or Low column.
+
+    Notes
+    -----
+    Never raises for missing data: the volatility sections are optional and are skipped with
+    the note.
+    """
+    names = [str(t) for t in tickers]
+    highs = getattr(clean, "highs", None)
+    lows = getattr(clean, "lows", None)
+    if not isinstance(highs, pd.DataFrame) or highs.empty:
+        return RangeVolatility(
+            None,
+            "Volatility spillovers skipped: this panel has no intraday highs (the cleaned panel's "
+            "`highs`), so no Parkinson range volatility can be computed.",
+        )
+    if not isinstance(lows, pd.DataFrame) or lows.empty:
+        return RangeVolatility(None, "Volatility spillovers skipped: this panel has no intraday lows.")
+    missing = [t for t in names if not (_has_prices(highs, t) and _has_prices(lows, t))]
+    if missing:
+        return RangeVolatility(
+            None,
+            f"Volatility spillovers skipped: no intraday high/low for {', '.join(missing)} in this panel.",
+        )
+    high = highs.loc[:, names].astype(np.float64)
+    low = lows.reindex(index=high.index, columns=names).astype(np.float64)
+    vol = parkinson_volatility(high, low)
+    if as_of is not None:
+        vol = vol.loc[vol.index <= as_timestamp(as_of, "as_of").normalize()]
+    return RangeVolatility(vol, "")
+
+
+def rolling_by_measure(
+    returns: pd.DataFrame,
+    volatility: RangeVolatility | None,
+    window: int,
+    lags: int = DEFAULT_LAGS,
+    horizon: int = DEFAULT_HORIZON,
+    *,
+    columns: Sequence[str],
+) -> dict[str, RollingSpillover]:
+    """Rolling spillovers of ``columns`` for returns and, when available, log range volatility.
+
+    Parameters
+    ----------
+    returns
+        Wide daily log returns.
+    volatility
+        From :func:`panel_range_volatility` (same tickers); ``None`` or unavailable: returns only.
+    window, lags, horizon
+        As in :func:`rolling_spillover`.
+    columns
+        The variables.
+
+    Returns
+    -------
+    dict
+        ``{"returns": ..., VOLATILITY_MEASURE: ...}`` (the second only with volatility).
+    """
+    out = {"returns": rolling_spillover(returns, window, lags, horizon, columns=columns)}
+    log_vol = None if volatility is None else volatility.log_volatility
+    if log_vol is not None:
+        out[VOLATILITY_MEASURE] = rolling_spillover(log_vol, window, lags, horizon, columns=columns)
+    return out
+
+
+def imf_section(
+    returns: pd.DataFrame,
+    clean: Any = None,
+    *,
+    crypto: str = "BTC-USD",
+    equity: str = "^GSPC",
+    as_of: DateLike | None = None,
+    lags: int = DEFAULT_LAGS,
+    horizon: int = DEFAULT_HORIZON,
+) -> tuple[pd.DataFrame | None, str]:
+    """The IMF comparison for a notebook: the table (or ``None``) and the sentence (or why not).
+
+    Parameters
+    ----------
+    returns
+        Wide daily log returns (from 2017 for the IMF's periods).
+    clean
+        The cleaned panel, for range volatility (:func:`panel_range_volatility`); ``None``:
+        returns only.
+    crypto, equity, as_of, lags, horizon
+        As in :func:`imf_comparison` / :func:`panel_range_volatility`.
+
+    Returns
+    -------
+    (comparison, text)
+        ``comparison`` from :func:`imf_comparison` and :func:`imf_sentence`; or ``None`` and
+        the :func:`imf_data_gap` sentence when the data do not cover the IMF's periods.
+    """
+    gap = imf_data_gap(returns, crypto=crypto, equity=equity, lags=lags)
+    if gap:
+        return None, gap
+    vol = panel_range_volatility(clean, [crypto, equity], as_of=as_of)
+    comparison = imf_comparison(
+        returns, vol.volatility, crypto=crypto, equity=equity, lags=lags, horizon=horizon
+    )
+    return comparison, imf_sentence(comparison, volatility_note=vol.note)
+
+
+def _needed_rows(lags: int, k: int) -> int:
+    return MIN_RESIDUAL_DF + lags + 1 + k * lags
+
+
+def imf_data_gap(
+    returns: pd.DataFrame,
+    *,
+    crypto: str = "BTC-USD",
+    equity: str = "^GSPC",
+    pre: tuple[DateLike, DateLike] = IMF_PRE,
+    post: tuple[DateLike, DateLike] = IMF_POST,
+    lags: int = DEFAULT_LAGS,
+) -> str:
+    """Why :func:`imf_comparison` cannot run on ``returns`` (empty string when it can).
+
+    Returns
+    -------
+    str
+        A sentence naming the missing ticker, the period only partly covered (data starting or
+        ending more than :data:`PERIOD_EDGE_DAYS` days inside it, e.g. a study that starts after
+        2017) or with too few complete sessions for the VAR, or ``""``.
+    """
+    missing = [t for t in (crypto, equity) if t not in returns.columns]
+    if missing:
+        return f"IMF comparison skipped: no returns for {', '.join(missing)}."
+    p = check_int(lags, "lags", minimum=1, unit="lags")
+    need = _needed_rows(p, 2)
+    both = returns.loc[:, [crypto, equity]].astype(np.float64).dropna()
+    for label, period in (("pre", pre), ("post", post)):
+        lo, hi = _period(period, label)
+        inside = both.index[(both.index >= lo) & (both.index <= hi)]
+        n = len(inside)
+        edge = pd.Timedelta(days=PERIOD_EDGE_DAYS)
+        if n and (inside[0] > lo + edge or inside[-1] < hi - edge):
+            return (
+                f"IMF comparison skipped: the {label} period {lo:%Y-%m-%d} .. {hi:%Y-%m-%d} is only partly "
+                f"covered ({inside[0]:%Y-%m-%d} .. {inside[-1]:%Y-%m-%d} with both {crypto} and {equity}); "
+                f"start the study by {lo:%Y-%m-%d} (request start) to run it."
+            )
+        if n < need:
+            return (
+                f"IMF comparison skipped: the {label} period {lo:%Y-%m-%d} .. {hi:%Y-%m-%d} has {n} sessions "
+                f"with both {crypto} and {equity}; a VAR({p}) needs {need}. Start the study by "
+                f"{pd.Timestamp(IMF_PRE[0]):%Y-%m-%d} (request start) to run it."
+            )
+    return ""
+
+
+def _range_text(lo: float, hi: float) -> str:
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "–"
+    return f"{lo:g} to {hi:g}"
+
+
+def _years(period: tuple[DateLike, DateLike]) -> str:
+    lo, hi = _period(period, "period")
+    return f"{lo.year}-{str(hi.year)[-2:]}" if lo.year != hi.year else str(lo.year)
+
+
+def imf_table(
+    comparison: pd.DataFrame,
+    *,
+    pre: tuple[DateLike, DateLike] = IMF_PRE,
+    post: tuple[DateLike, DateLike] = IMF_POST,
+) -> pd.DataFrame:
+    """The IMF comparison for reading: our figures beside the IMF's, and how the methods differ.
+
+    Parameters
+    ----------
+    comparison
+        Output of :func:`imf_comparison`.
+    pre, post
+        The periods it was computed on (column labels).
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per (measure, direction): ``measure, direction``, ours before / after (percent),
+        our change (points), the IMF's change and pandemic level (text ranges, ``–`` where the
+        IMF gives none), whether our change lies in the IMF range, the sessions used and the
+        method difference (written once per measure).
+    """
+    require_columns(comparison, ["measure", "direction", "pre", "post", "change"], "the IMF comparison")
+    before, after = _years(pre), _years(post)
+    rows = []
+    seen: set[str] = set()
+    for r in comparison.to_dict("records"):
+        measure = str(r["measure"])
+        in_range = r.get("change_in_imf_range")
+        rows.append(
+            {
+                "measure": measure,
+                "direction": str(r["direction"]).replace("->", " → "),
+                f"ours {before} (%)": float(r["pre"]),
+                f"ours {after} (%)": float(r["post"]),
+                "ours change (pts)": float(r["change"]),
+                "IMF change (pts)": _range_text(float(r["imf_change_low"]), float(r["imf_change_high"])),
+                f"IMF level {after} (%)": _range_text(float(r["imf_post_low"]), float(r["imf_post_high"])),
+                "in IMF range": "–"
+                if in_range is None or pd.isna(in_range)
+                else ("yes" if in_range else "no"),
+                "sessions (pre / post)": f"{int(r['n_pre'])} / {int(r['n_post'])}",
+                "method difference": "(as above)" if measure in seen else str(r.get("method_difference", "")),
+            }
+        )
+        seen.add(measure)
+    return pd.DataFrame(rows)
+
+
+def imf_sentence(comparison: pd.DataFrame, *, volatility_note: str = "") -> str:
+    """What our bitcoin -> equity spillovers say beside the IMF's, computed from :func:`imf_comparison`.
+
+    Parameters
+    ----------
+    comparison
+        Output of :func:`imf_comparison`.
+    volatility_note
+        Why volatility spillovers are absent (from :class:`RangeVolatility`), if they are.
+    """
+    parts = []
+    for r in comparison.to_dict("records"):
+        if pd.isna(r.get("imf_change_low")):
+            continue
+        lo, hi = float(r["imf_change_low"]), float(r["imf_change_high"])
+        change = float(r["change"])
+        where = "within" if lo <= change <= hi else "above" if change > hi else "below"
+        parts.append(
+            f"{r['measure']}: {r['direction'].replace('->', ' → ')} spillover {float(r['pre']):.1f}% → "
+            f"{float(r['post']):.1f}%, a change of **{change:+.1f} points**, {where} the IMF's "
+            f"{lo:g} to {hi:g} points"
+        )
+    if not parts:
+        return "*No IMF figure to compare with.*"
+    text = "; ".join(parts) + ". "
+    if volatility_note:
+        text += volatility_note + " "
+    return (
+        text + "The IMF pools the S&P 500 and MSCI EM in a larger system; ours is a bivariate VAR on XNYS "
+        "sessions, so agreement in sign and rough size is what can be expected. "
+        f"IMF figures: {IMF_CHECKED} ({IMF_CITATION})."
+    )
+
+
+def spillover_sentence(result: SpilloverResult, sender: str, receiver: str) -> str:
+    """The static spillover table in one paragraph (total, directional, the pair of interest)."""
+    net = result.net
+    top, bottom = str(net.idxmax()), str(net.idxmin())
+    pair = ""
+    if sender in result.tickers and receiver in result.tickers:
+        pair = (
+            f" Directly, {result.directional(sender, receiver):.1f}% of {receiver}'s forecast-error variance "
+            f"comes from {sender} shocks and {result.directional(receiver, sender):.1f}% of {sender}'s from "
+            f"{receiver} (net {result.pairwise_net(sender, receiver):+.1f} points from {sender} to "
+            f"{receiver})."
+        )
+    return (
+        f"Over {result.start:%Y-%m-%d} .. {result.end:%Y-%m-%d} ({result.nobs} sessions with every series; "
+        f"VAR({result.lags}), {result.horizon}-session horizon) the total spillover index is "
+        f"**{result.total:.1f}%**: on average that share of each series' forecast-error variance comes from "
+        f"the others. Largest net transmitter: {top} ({float(net[top]):+.1f} points); largest net receiver: "
+        f"{bottom} ({float(net[bottom]):+.1f})." + pair
+    )
+
+
+def rolling_sentence(rolling: Mapping[str, RollingSpillover], sender: str, receiver: str) -> str:
+    """Rolling total and net ``sender -> receiver`` spillovers, per measure, in one paragraph."""
+    parts = []
+    for measure, roll in rolling.items():
+        total = roll.total
+        net = roll.pairwise_net(sender, receiver)
+        parts.append(
+            f"{measure} ({len(total)} windows of {roll.window} sessions, last ending "
+            f"{total.index[-1]:%Y-%m-%d}): total {float(total.iloc[-1]):.1f}% (range "
+            f"{float(total.min()):.1f} to {float(total.max()):.1f}, peak "
+            f"{total.index[int(total.argmax())]:%Y-%m-%d}); net {sender} → {receiver} "
+            f"{float(net.iloc[-1]):+.1f} points, positive in "
+            f"{PERCENT * float((net > 0).mean()):.0f}% of windows"
+        )
+    return ("; ".join(parts) + ".") if parts else "*No rolling spillovers were computed.*"
+
+
+def spillover_headline(
+    result: SpilloverResult | None,
+    rolling: Mapping[str, RollingSpillover] | None,
+    comparison: pd.DataFrame | None,
+    *,
+    sender: str = "BTC-USD",
+    receiver: str = "^NDX",
+    pre: tuple[DateLike, DateLike] = IMF_PRE,
+    post: tuple[DateLike, DateLike] = IMF_POST,
+) -> list[dict[str, Any]]:
+    """Headline numbers of the spillover sections (sections that were skipped give none).
+
+    ``pre`` and ``post`` are the periods of ``comparison`` (for its label).
+
+    Returns
+    -------
+    list of dict
+        ``name, value, unit, text, note``: total spillover (%, the ``sender -> receiver`` share
+        in the note), the last rolling net spillover (points) per measure, the IMF comparison
+        change (points).
+    """
+    out: list[dict[str, Any]] = []
+    if result is not None:
+        span = f"{result.start:%Y-%m-%d} .. {result.end:%Y-%m-%d}, {len(result.tickers)} series"
+        pair = ""
+        if sender in result.tickers and receiver in result.tickers:
+            pair = f"; {sender} → {receiver}: {result.directional(sender, receiver):.1f}%"
+        out.append(
+            {
+                "name": "Total spillover index (returns)",
+                "value": result.total,
+                "unit": "%",
+                "text": f"{result.total:.1f}%",
+                "note": span + pair,
+            }
+        )
+    for measure, roll in (rolling or {}).items():
+        net = roll.pairwise_net(sender, receiver)
+        out.append(
+            {
+                "name": f"Net spillover {sender} → {receiver}, last {roll.window}-session window ({measure})",
+                "value": float(net.iloc[-1]),
+                "unit": "pts",
+                "text": f"{float(net.iloc[-1]):+.1f} pts",
+                "note": f"window ending {net.index[-1]:%Y-%m-%d}",
+            }
+        )
+    if comparison is not None:
+        for r in comparison.to_dict("records"):
+            if pd.isna(r.get("imf_change_low")):
+                continue
+            out.append(
+                {
+                    "name": f"Change in {r['direction'].replace('->', ' → ')} spillover, {_years(pre)} to "
+                    f"{_years(post)} ({r['measure']})",
+                    "value": float(r["change"]),
+                    "unit": "pts",
+                    "text": f"{float(r['change']):+.1f} pts",
+                    "note": f"IMF: {float(r['imf_change_low']):g} to {float(r['imf_change_high']):g} pts",
+                }
+            )
     return out

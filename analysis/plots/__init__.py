@@ -48,7 +48,21 @@ from ._base import (
 )
 from .claims import claims_chart
 from .correlation import correlation_heatmap, scatter_stress
+from .dynamics import (
+    dcc_correlation,
+    news_comparison_chart,
+    news_responses_heatmap,
+    rolling_spillover_chart,
+    spillover_heatmap,
+)
 from .events import coefficient_bars, event_bars, event_car, event_car_panels
+from .fundamentals import (
+    balance_sheet_panels,
+    coverage_grid,
+    leverage_hpc_chart,
+    market_link_chart,
+    revenue_split_panels,
+)
 from .timeseries import coverage_chart, cumulative_returns, drawdown_chart, rolling_betas, rolling_lines
 
 __all__ = [
@@ -71,21 +85,31 @@ __all__ = [
     "UNKNOWN_VERDICT_COLOR",
     "WATERMARK_GID",
     "WATERMARK_TEXT",
+    "balance_sheet_panels",
     "claims_chart",
     "coefficient_bars",
     "correlation_heatmap",
     "coverage_chart",
+    "coverage_grid",
     "cumulative_returns",
+    "dcc_correlation",
     "drawdown_chart",
     "event_bars",
     "event_car",
     "event_car_panels",
     "figure_png",
     "figure_texts",
+    "leverage_hpc_chart",
+    "market_link_chart",
+    "news_comparison_chart",
+    "news_responses_heatmap",
+    "revenue_split_panels",
     "rolling_betas",
     "rolling_lines",
+    "rolling_spillover_chart",
     "save_figure",
     "scatter_stress",
     "set_style",
+    "spillover_heatmap",
     "ticker_color",
 ]
