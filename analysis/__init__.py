@@ -60,6 +60,7 @@ _SUBMODULES = (
     "plots",
     "report",
     "returns",
+    "rolling",
     "schema",
     "snapshot",
     "sources",

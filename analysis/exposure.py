@@ -44,6 +44,13 @@ from ._validation import (
     slice_period,
 )
 from .errors import ConfigError
+from .rolling import (
+    CONST,
+    DEFAULT_MIN_NOBS_FRACTION,
+    RollingBetasPanel,
+    rolling_betas_panel,
+    rolling_correlation_panel,
+)
 
 __all__ = [
     "BREAK_METRIC_COLUMNS",
@@ -70,6 +77,7 @@ __all__ = [
     "BreakTests",
     "DimsonBeta",
     "FactorRegression",
+    "RollingBetasPanel",
     "SupWaldTest",
     "break_schedule",
     "break_test",
@@ -81,6 +89,8 @@ __all__ = [
     "factor_regressions",
     "newey_west_maxlags",
     "rolling_betas",
+    "rolling_betas_panel",
+    "rolling_correlation_panel",
     "sup_wald_test",
 ]
 
@@ -92,16 +102,12 @@ DEFAULT_BTC = "BTC-USD"
 DEFAULT_TECH = "^NDX"
 #: Default factors: bitcoin and the Nasdaq-100 (tech).
 DEFAULT_FACTORS: tuple[str, ...] = (DEFAULT_BTC, DEFAULT_TECH)
-#: Name of the intercept in every table.
-CONST = "const"
 #: Default significance level (95% intervals; tests and Holm at 5%).
 DEFAULT_ALPHA = 0.05
 #: Fewest complete observations for a full-sample regression.
 MIN_REGRESSION_OBS = 30
 #: Default rolling window in sessions (about six months).
 DEFAULT_ROLLING_WINDOW = 126
-#: Default ``min_nobs`` of rolling betas as a fraction of the window.
-DEFAULT_MIN_NOBS_FRACTION = 0.8
 #: Default fewest observations on each side of a break date.
 DEFAULT_MIN_OBS_SIDE = 30
 #: Default number of lags (and leads) of the Dimson beta.

@@ -78,6 +78,8 @@ NOTEBOOKS: tuple[str, ...] = (
     "03-miner-exposure",
     "04-event-study",
     "05-article-claims",
+    "06-dynamics-and-spillovers",
+    "07-balance-sheets",
 )
 GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
 #: The golden notebooks' panel, built by ``make golden`` and before nbval runs (not committed).

@@ -533,7 +533,7 @@ def test_load_events_normalises(tmp_path: Path) -> None:
     path = tmp_path / "ok.csv"
     path.write_text(HEADER + 'a,2025-01-02,iren  wulf iren,"x, y",s,\n', encoding="utf-8")
     out = ev.load_events(path)
-    assert list(out.columns) == list(ev.EVENT_COLUMNS)
+    assert list(out.columns) == [*ev.EVENT_COLUMNS, ev.KIND_COLUMN]
     assert out.loc[0, "tickers"] == ("IREN", "WULF")
     assert out.loc[0, "label"] == "x, y"
     assert out.loc[0, "notes"] == ""
