@@ -45,6 +45,7 @@ _SUBMODULES = (
     "calendar",
     "claims",
     "clean",
+    "comovement",
     "config",
     "correlation",
     "coverage",

@@ -694,7 +694,8 @@ class AINewsResponses:
     table
         One row per (news item, ticker): ``news_id, label, kind, checked, news_date, session,
         ticker, model, car, se, t, p, n_est, estimable, reason, confounded, confounds,
-        confounded_ticker`` (``car`` = cumulative abnormal log return over :attr:`window`;
+        confounded_ticker`` (``car`` = cumulative abnormal return over :attr:`window` as a
+        simple return; ``se, t, p`` test the log CAR;
         ``confounded_ticker``: another catalogued event on the same session names this ticker).
     window
         Event window in sessions relative to the news session.
@@ -746,8 +747,8 @@ class AINewsResponses:
 
 
 def _car_column(car: pd.DataFrame) -> str:
-    """The log-CAR column of an event-study table (``car``, or ``car_log`` in the reworked API)."""
-    for name in ("car", "car_log"):
+    """The CAR column of an event-study table: the simple-return CAR (``car_simple``) where present."""
+    for name in ("car_simple", "car"):
         if name in car.columns:
             return name
     raise ConfigError(f"event-study table has no CAR column; columns: {', '.join(map(str, car.columns))}")
@@ -804,7 +805,7 @@ def ai_news_responses(
     a change of that API is adapted here. News items are the rows of
     :func:`ai_news_events`; a news session outside the data is not estimable (``reason``).
     """
-    from .events import event_study
+    from .events import EventModel, event_study
 
     fac = tuple(factors)
     require_columns(returns, list(fac))
@@ -825,7 +826,7 @@ def ai_news_responses(
         result = event_study(
             returns,
             events,
-            factors=model,
+            models=(EventModel("news", model),),
             estimation_window=estimation_window,
             event_window=event_window,
             sub_windows=(),

@@ -2393,7 +2393,7 @@ def market_measures(
                 diff = test.before_after["diff"]
                 row["tech_beta_shift"] = float(diff[tech])
                 row["btc_beta_shift"] = float(diff[btc])
-                row["shift_p"] = float(test.wald_p)
+                row["shift_p"] = float(test.p_slopes)
         series = prices[ticker].dropna() if ticker in prices.columns else pd.Series(dtype=np.float64)
         if day in series.index and (series.index < day).any():
             row["day_return"] = float(series.loc[day] / series.loc[series.index < day].iloc[-1] - 1.0)
@@ -2407,7 +2407,7 @@ def market_measures(
         "tech_beta_shift": f"{tech} beta shift at {pivot:%Y-%m-%d}",
         "btc_beta_shift": f"{btc} beta shift at {pivot:%Y-%m-%d}",
         "day_return": f"return on {day:%Y-%m-%d}",
-        "shift_p": f"p of any beta shift at {pivot:%Y-%m-%d} (HAC Wald)",
+        "shift_p": f"p of the slope shift at {pivot:%Y-%m-%d} (HAC Wald, slopes only)",
     }
     labels = {
         "tech_beta_shift": f"{tech} beta shift at {pivot:%Y-%m-%d}\n(after − before, per unit return)",
