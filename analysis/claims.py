@@ -75,7 +75,9 @@ __all__ = [
     "UNIT_USD",
     "VERDICTS",
     "ClaimParams",
+    "ClaimsStudy",
     "claims_sensitivity",
+    "claims_study",
     "claims_table",
     "sensitivity_dates",
     "verdict_stability",
@@ -140,6 +142,8 @@ CLAIM_COLUMNS: tuple[str, ...] = (
     "rule",
     "verdict",
     "note",
+    "band_lo",
+    "band_hi",
 )
 
 #: Sensitivity dates: this many sessions before the as-of session ...
@@ -243,6 +247,12 @@ class _Measured:
     verdict: str
     note: str = ""
     data_used: str | None = None
+    band: tuple[float, float] | None = None
+    """The region of the measured value that the rule calls supported (overrides the spec's)."""
+
+
+#: No band: a claim whose verdict is not a region of its measured value.
+_NO_BAND = (math.nan, math.nan)
 
 
 @dataclass(frozen=True)
@@ -254,6 +264,8 @@ class _Spec:
     rule: Callable[[ClaimParams], str]
     measure: Callable[[_Context], _Measured]
     unit: str = UNIT_FRACTION
+    band: Callable[[ClaimParams], tuple[float, float]] = lambda p: _NO_BAND
+    """Supported region of the measured value (``-inf``/``inf`` for one-sided rules)."""
 
 
 def _d(ts: pd.Timestamp) -> str:
@@ -441,6 +453,7 @@ def _cd20_30d(ctx: _Context) -> _Measured:
         ),
         window=_calendar_window_text(first),
         verdict=_verdict(inside),
+        band=(lo - tol, hi + tol),
         note=_join(
             f"{ctx.cd20_label}: a PROXY, not the CoinDesk 20 itself; see CryptoIndex.notes; "
             f"measured_value is the {next(iter(returns))} weighting",
@@ -591,6 +604,7 @@ _SPECS: dict[str, _Spec] = {
         data_used="BTC-USD daily close (UTC), crypto_daily",
         rule=lambda p: f"supported if the {p.window_days}-day return < {ARTICLE_BTC_30D:.0%}",
         measure=_btc_30d,
+        band=lambda p: (-math.inf, ARTICLE_BTC_30D),
     ),
     "btc_level": _Spec(
         claim="Bitcoin traded around $87,058",
@@ -602,6 +616,7 @@ _SPECS: dict[str, _Spec] = {
         ),
         measure=_btc_level,
         unit=UNIT_USD,
+        band=lambda p: (ARTICLE_BTC_LEVEL * (1 - p.btc_level_rel_tol), ARTICLE_BTC_LEVEL * (1 + p.btc_level_rel_tol)),
     ),
     "cd20_30d": _Spec(
         claim="The CoinDesk 20 index fell 19.3% over the same 30 days",
@@ -623,6 +638,7 @@ _SPECS: dict[str, _Spec] = {
             f"supported if |{p.window_days}-day return - ({ARTICLE_NDX_30D:.1%})| <= {_pp(p.ndx_tol)}"
         ),
         measure=_ndx_30d,
+        band=lambda p: (ARTICLE_NDX_30D - p.ndx_tol, ARTICLE_NDX_30D + p.ndx_tol),
     ),
     "ndx_max_drawdown": _Spec(
         claim="The Nasdaq-100 had a drawdown of more than 7% within the month",
@@ -634,6 +650,7 @@ _SPECS: dict[str, _Spec] = {
             f"< {ARTICLE_NDX_DRAWDOWN:.0%}"
         ),
         measure=_ndx_max_drawdown,
+        band=lambda p: (-math.inf, ARTICLE_NDX_DRAWDOWN),
     ),
     "abtc_drop": _Spec(
         claim=f"American Bitcoin (ABTC) fell as much as 50% on {ARTICLE_EVENT_DATE}",
@@ -645,6 +662,7 @@ _SPECS: dict[str, _Spec] = {
             f"{ARTICLE_ABTC_INTRADAY:.0%}; not measurable without an intraday low"
         ),
         measure=_abtc_drop,
+        band=lambda p: (ARTICLE_ABTC_INTRADAY - p.abtc_tol, ARTICLE_ABTC_INTRADAY + p.abtc_tol),
     ),
     "hut_drop": _Spec(
         claim=f"Hut 8 (HUT) fell 12% on {ARTICLE_EVENT_DATE}",
@@ -653,6 +671,7 @@ _SPECS: dict[str, _Spec] = {
         data_used="HUT adjusted close, prices",
         rule=lambda p: f"supported if |close-to-close return - ({ARTICLE_HUT_DAY:.0%})| <= {_pp(p.hut_tol)}",
         measure=_hut_drop,
+        band=lambda p: (ARTICLE_HUT_DAY - p.hut_tol, ARTICLE_HUT_DAY + p.hut_tol),
     ),
     "iren_soaring": _Spec(
         claim=f"IREN soared after its $9.7B Microsoft deal ({ARTICLE_IREN_DEAL_DATE})",
@@ -663,6 +682,7 @@ _SPECS: dict[str, _Spec] = {
             f"supported if the close-to-close return on the deal session > {p.iren_threshold:+.0%}"
         ),
         measure=_iren_soaring,
+        band=lambda p: (p.iren_threshold, math.inf),
     ),
     "crypto_tech_together": _Spec(
         claim="Crypto and tech stocks fell together",
@@ -675,6 +695,7 @@ _SPECS: dict[str, _Spec] = {
         ),
         measure=_crypto_tech_together,
         unit=UNIT_CORRELATION,
+        band=lambda p: (0.0, math.inf),
     ),
 }
 
@@ -788,6 +809,8 @@ def _table(inputs: _Inputs, as_of: pd.Timestamp, params: ClaimParams) -> pd.Data
             m = spec.measure(ctx)
         except _NotMeasurable as exc:
             row.update(
+                band_lo=math.nan,
+                band_hi=math.nan,
                 measured_value=np.nan,
                 measured_text="n/a",
                 window=exc.window,
@@ -804,10 +827,12 @@ def _table(inputs: _Inputs, as_of: pd.Timestamp, params: ClaimParams) -> pd.Data
             )
             if m.data_used is not None:
                 row["data_used"] = m.data_used
+            row["band_lo"], row["band_hi"] = m.band if m.band is not None else spec.band(params)
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))
     out["article_value"] = out["article_value"].astype(np.float64)
-    out["measured_value"] = out["measured_value"].astype(np.float64)
+    for col in ("measured_value", "band_lo", "band_hi"):
+        out[col] = out[col].astype(np.float64)
     return out
 
 
@@ -1023,3 +1048,229 @@ def verdict_stability(verdicts: pd.DataFrame) -> pd.DataFrame:
     out["stable"] = out["stable"].astype(bool)
     out["n_dates"] = out["n_dates"].astype(np.int64)
     return out
+
+
+# ---------------------------------------------------------------------------
+# The claims study of notebook 05
+# ---------------------------------------------------------------------------
+
+
+def _value_text(value: object, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    v = float(cast(float, value))
+    if unit == UNIT_FRACTION:
+        return _pct(v)
+    if unit == UNIT_USD:
+        return f"${v:,.0f}"
+    return f"{v:+.2f}"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _short_verdict(verdict: object) -> str:
+    return {SUPPORTED: "supported", NOT_SUPPORTED: "not supported", NOT_MEASURABLE: "n/m"}.get(
+        str(verdict), str(verdict)
+    )
+
+
+@dataclass(frozen=True)
+class ClaimsStudy:
+    """The claims table at the as-of date and its sensitivity to the as-of date.
+
+    Attributes
+    ----------
+    table
+        :func:`claims_table` at ``as_of``.
+    values, verdicts
+        Measured values and verdicts per claim (rows) and sensitivity date (columns).
+    stability
+        :func:`verdict_stability` of ``verdicts``.
+    as_of
+        The study's as-of date.
+    dates
+        The sensitivity dates (derived from ``as_of`` by :func:`sensitivity_dates`).
+    """
+
+    table: pd.DataFrame
+    values: pd.DataFrame
+    verdicts: pd.DataFrame
+    stability: pd.DataFrame
+    as_of: pd.Timestamp
+    dates: tuple[pd.Timestamp, ...]
+
+    @property
+    def span(self) -> str:
+        """The sensitivity dates as text, e.g. ``"2025-12-01 .. 2025-12-05"``."""
+        return f"{_d(self.dates[0])} .. {_d(self.dates[-1])}"
+
+    def claims_frame(self) -> pd.DataFrame:
+        """The claims table for reading: claim, article, measured, window, rule, verdict, note."""
+        cols = ["claim", "article_text", "measured_text", "window", "rule", "verdict", "note"]
+        return self.table.loc[:, cols].rename(
+            columns={"article_text": "article", "measured_text": "measured", "rule": "verdict rule"}
+        )
+
+    def sensitivity_frame(self) -> pd.DataFrame:
+        """One row per claim: the measured value and verdict on each date, and whether it holds."""
+        units = self.table.set_index("claim_id")["unit"]
+        names = self.table.set_index("claim_id")["claim"]
+        rows = []
+        for claim_id in self.values.index:
+            row: dict[str, object] = {"claim": names[claim_id]}
+            for d in self.values.columns:
+                v, verdict = self.values.loc[claim_id, d], self.verdicts.loc[claim_id, d]
+                row[_d(pd.Timestamp(d))] = (
+                    "no data" if pd.isna(verdict) else f"{_value_text(v, str(units[claim_id]))} ({_short_verdict(verdict)})"
+                )
+            row["verdict holds"] = self.stability_text(str(claim_id))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def stability_text(self, claim_id: str) -> str:
+        """Whether ``claim_id``'s verdict holds across the sensitivity dates, in words."""
+        st = self.stability.loc[claim_id]
+        n = int(st["n_dates"])
+        if n == 0:
+            return "no sensitivity date in the data"
+        if bool(st["stable"]):
+            return f"yes: {st['verdict']} on all {n} dates"
+        counts = pd.Series(list(st["verdicts"])).value_counts()
+        return "no: " + ", ".join(f"{v} on {c} of {n}" for v, c in counts.items())
+
+    def counts(self) -> dict[str, int]:
+        """Verdict counts at the as-of date, and how many verdicts are stable."""
+        vc = self.table["verdict"].value_counts()
+        return {
+            "claims": len(self.table),
+            "supported": int(vc.get(SUPPORTED, 0)),
+            "not_supported": int(vc.get(NOT_SUPPORTED, 0)),
+            "not_measurable": int(vc.get(NOT_MEASURABLE, 0)),
+            "stable": int(self.stability["stable"].sum()),
+            "supported_and_stable": int(
+                sum(
+                    bool(self.stability.loc[r.claim_id, "stable"]) and r.verdict == SUPPORTED
+                    for r in self.table.itertuples()
+                )
+            ),
+        }
+
+    def summary_sentence(self, *, synthetic: bool = False) -> str:
+        """The notebook's conclusion, computed from the table and the sensitivity dates."""
+        c = self.counts()
+        varies = [
+            str(self.table.set_index("claim_id").loc[cid, "claim"])
+            for cid in self.stability.index
+            if not bool(self.stability.loc[cid, "stable"])
+        ]
+        text = (
+            f"As of **{_d(self.as_of)}**, {_n(c['supported'], 'claim')} of {c['claims']} "
+            f"{'is' if c['supported'] == 1 else 'are'} supported by the data, {c['not_supported']} "
+            f"{'is' if c['not_supported'] == 1 else 'are'} not, and {c['not_measurable']} cannot be measured "
+            f"with this data. {c['stable']} of {c['claims']} verdicts are the same on every sensitivity date "
+            f"({self.span}, {len(self.dates)} sessions); {_n(c['supported_and_stable'], 'claim')} "
+            f"{'is' if c['supported_and_stable'] == 1 else 'are'} supported on all of them."
+        )
+        if varies:
+            text += " Verdicts that depend on the date: " + "; ".join(varies) + "."
+        if synthetic:
+            text += " (Synthetic demo data: these verdicts say nothing about the article.)"
+        return text
+
+    def stability_records(self) -> dict[str, dict[str, object]]:
+        """Per claim: ``stable``, ``verdict``, ``text`` (for the report's index page)."""
+        return {
+            str(cid): {
+                "stable": bool(self.stability.loc[cid, "stable"]),
+                "verdict": str(self.stability.loc[cid, "verdict"]),
+                "text": self.stability_text(str(cid)),
+                "dates": list(self.stability.loc[cid, "dates"]),
+            }
+            for cid in self.stability.index
+        }
+
+    def headline(self) -> list[dict[str, object]]:
+        """Headline records (name, value, unit, text, note) for the report."""
+        c = self.counts()
+        return [
+            {
+                "name": "Article claims supported at the as-of date",
+                "value": c["supported"],
+                "unit": f"claims of {c['claims']}",
+                "text": f"{c['supported']} of {c['claims']}",
+                "note": f"{c['not_supported']} not supported, {c['not_measurable']} not measurable",
+            },
+            {
+                "name": "Claims supported on every sensitivity date",
+                "value": c["supported_and_stable"],
+                "unit": f"claims of {c['claims']}",
+                "text": f"{c['supported_and_stable']} of {c['claims']}",
+                "note": f"as-of dates {self.span} ({len(self.dates)} sessions)",
+            },
+        ]
+
+    def metrics(self) -> dict[str, object]:
+        """The tables for ``results/05-article-claims.json``."""
+        values = self.values.copy()
+        values.columns = [_d(pd.Timestamp(d)) for d in values.columns]
+        verdicts = self.verdicts.copy()
+        verdicts.columns = [_d(pd.Timestamp(d)) for d in verdicts.columns]
+        return {
+            "claims": self.table,
+            "sensitivity_dates": [_d(d) for d in self.dates],
+            "sensitivity": values.reset_index(),
+            "sensitivity_verdicts": verdicts.reset_index(),
+            "claims_stability": self.stability_records(),
+            "counts": self.counts(),
+        }
+
+
+def claims_study(
+    prices: pd.DataFrame,
+    crypto_daily: pd.DataFrame,
+    *,
+    as_of: DateLike,
+    lows: pd.DataFrame | None = None,
+    cd20_proxy_level: Cd20Input = None,
+    params: ClaimParams = ClaimParams(),
+) -> ClaimsStudy:
+    """The claims table at ``as_of`` and on the sensitivity dates derived from it, computed once.
+
+    Parameters
+    ----------
+    prices, crypto_daily, as_of, lows, cd20_proxy_level, params
+        As in :func:`claims_table`; ``prices`` may extend past ``as_of`` (the sensitivity dates
+        look a few sessions ahead; each date's table uses only data on or before that date).
+
+    Returns
+    -------
+    ClaimsStudy
+
+    Raises
+    ------
+    ConfigError
+        As :func:`claims_table`.
+    """
+    table = claims_table(
+        prices, crypto_daily, as_of=as_of, lows=lows, cd20_proxy_level=cd20_proxy_level, params=params
+    )
+    t = as_timestamp(as_of, "as_of").normalize()
+    dates = sensitivity_dates(prices, t)
+    inputs = _prepare(prices, crypto_daily, lows, cd20_proxy_level, params)
+    tables = {d: (table if d == t else _table(inputs, d, params)).set_index("claim_id") for d in dates}
+    index = pd.Index(CLAIM_IDS, name="claim_id")
+    columns = pd.DatetimeIndex(list(tables), name="as_of")
+    values = pd.DataFrame({d: tb["measured_value"] for d, tb in tables.items()}, index=index)
+    values.columns = columns
+    verdicts = pd.DataFrame({d: tb["verdict"] for d, tb in tables.items()}, index=index)
+    verdicts.columns = columns
+    return ClaimsStudy(
+        table=table,
+        values=values.astype(np.float64),
+        verdicts=verdicts,
+        stability=verdict_stability(verdicts),
+        as_of=t,
+        dates=tuple(dates),
+    )

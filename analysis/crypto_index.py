@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._typing import DateLike
-from ._validation import as_timestamp, check_index
+from ._validation import as_timestamp, check_index, check_int
 from .config import DATA_DIR
 from .errors import ConfigError
 from .universe import validate_ticker
@@ -49,6 +49,8 @@ __all__ = [
     "equal_weight_index",
     "load_supply",
     "rebalance_dates",
+    "weightings_levels",
+    "weightings_table",
 ]
 
 #: Table of circulating supplies (one row per crypto ticker).
@@ -717,3 +719,40 @@ def cd20_weightings(
         base=base,
     )
     return {"capped": capped, "uncapped": uncapped, "equal": equal}
+
+
+def weightings_table(weightings: Mapping[str, CryptoIndex], as_of: DateLike) -> pd.DataFrame:
+    """Weights in force at ``as_of`` under each weighting (rows: tickers, columns: weightings).
+
+    Parameters
+    ----------
+    weightings
+        :func:`cd20_weightings` (or any mapping name -> :class:`CryptoIndex`).
+    as_of
+        The weights set at the last rebalance on or before this date are shown.
+
+    Returns
+    -------
+    pd.DataFrame
+        Fractions summing to 1 per column; index ``ticker``.
+    """
+    t = pd.Timestamp(as_timestamp(as_of, "as_of")).normalize()
+    cols: dict[str, pd.Series] = {}
+    for name, idx in weightings.items():
+        w = idx.weights.loc[:t]
+        if w.empty:
+            raise ConfigError(f"weighting {name!r} has no rebalance on or before {t.date()}")
+        cols[name] = w.iloc[-1]
+    out = pd.DataFrame(cols)
+    out.index.name = "ticker"
+    return out
+
+
+def weightings_levels(
+    weightings: Mapping[str, CryptoIndex], as_of: DateLike, *, days: int = 120
+) -> pd.DataFrame:
+    """Index levels of each weighting over the ``days`` calendar days to ``as_of`` (columns: labels)."""
+    t = pd.Timestamp(as_timestamp(as_of, "as_of")).normalize()
+    n = check_int(days, "days", minimum=2)
+    frame = pd.DataFrame({idx.label: idx.level for idx in weightings.values()})
+    return frame.loc[t - pd.Timedelta(days=n) : t]

@@ -730,8 +730,13 @@ def _run_in(
 
 
 def golden_request() -> StudyRequest:
-    """The request of the golden notebooks: synthetic data, fixed seed and as-of date."""
-    return StudyRequest.parse(GOLDEN_AS_OF, source="synthetic", seed=GOLDEN_SEED)
+    """The request of the golden notebooks: synthetic data, fixed seed and as-of date.
+
+    No fundamentals provider: the golden notebooks depend on nothing outside the repository
+    (notebook 07 then shows its "no fundamentals" path; the real-snapshot report test runs it
+    on the curated fundamentals).
+    """
+    return StudyRequest.parse(GOLDEN_AS_OF, source="synthetic", seed=GOLDEN_SEED, fundamentals="none")
 
 
 def build_golden_panel(directory: Path = GOLDEN_PANEL_DIR) -> Path:
@@ -742,7 +747,9 @@ def build_golden_panel(directory: Path = GOLDEN_PANEL_DIR) -> Path:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntheticDataWarning)
-        write_outputs(build_panel(golden_request()), directory)
+        request = golden_request()
+        write_outputs(build_panel(request), directory)
+        publish_fundamentals(build_fundamentals(request), directory)
     return directory
 
 
@@ -761,4 +768,22 @@ def regenerate_golden(out: Path | None = None) -> Path:
     bad = [r for r in runs if r.error]
     if bad:
         raise ReportError("; ".join(f"{r.name}.ipynb cell {r.cell}: {r.error}" for r in bad))
+    for r in runs:
+        _strip_images(r.output)
     return target
+
+
+#: Output data that nbval does not compare (``--nbval`` without nbdime skips images).
+UNCOMPARED_DATA = ("image/png", "image/jpeg")
+
+
+def _strip_images(nb_path: Path) -> None:
+    """Drop image bytes from a golden notebook (nbval never compares them; the text repr stays)."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) or []:
+            data = out.get("data")
+            if isinstance(data, dict):
+                for key in UNCOMPARED_DATA:
+                    data.pop(key, None)
+    atomic.write_text(nb_path, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")

@@ -148,6 +148,7 @@ class Notebook:
     short: list[ShortSample] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    kept: dict[str, Any] = field(default_factory=dict)
 
     # -- display -------------------------------------------------------------------
 
@@ -243,12 +244,25 @@ class Notebook:
 
     # -- results ---------------------------------------------------------------------
 
-    def record(self, results: Mapping[str, Any]) -> dict[str, Any]:
+    def keep(self, headline: Sequence[Mapping[str, Any]] = (), **results: Any) -> None:
+        """Keep a section's results for :meth:`record` (a skipped section keeps nothing).
+
+        ``headline`` records are appended to the notebook's headline list; other keys are
+        stored as given (a later key replaces an earlier one).
+        """
+        self.kept.setdefault("headline", []).extend(dict(h) for h in headline)
+        self.kept.update(results)
+
+    def record(self, results: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Write this notebook's key numbers (``results/<name>.json``) and return them.
 
-        The record also carries the request, the last data date, coverage, collected warnings,
-        short samples and skipped sections.
+        The record carries what :meth:`keep` collected, then ``results`` (a ``headline`` list
+        there is appended to the kept one), and the request, the last data date, coverage,
+        collected warnings, short samples and skipped sections.
         """
+        given = dict(results or {})
+        merged = {**self.kept, **given}
+        merged["headline"] = [*self.kept.get("headline", []), *given.get("headline", [])]
         doc: dict[str, Any] = {
             "notebook": self.name,
             "request": self.panel.request.to_dict(),
@@ -261,7 +275,7 @@ class Notebook:
             "short_samples": [s.text() for s in self.short],
             "skipped": list(self.skipped),
             "figures": list(self.figures),
-            **dict(results),
+            **merged,
         }
         clean: dict[str, Any] = to_jsonable(doc)
         if self.output_dir is not None:

@@ -16,6 +16,7 @@ from ._base import (
     DEFAULT_SOURCE,
     FIGSIZE_WIDE,
     LARGE_VALUE,
+    PERCENT,
     REFERENCE_COLOR,
     UNKNOWN_VERDICT_COLOR,
     VERDICT_COLORS,
@@ -32,9 +33,22 @@ def _verdict_color(verdict: object) -> str:
     return next((color for prefix, color in VERDICT_COLORS if text.startswith(prefix)), UNKNOWN_VERDICT_COLOR)
 
 
-def _format_value(value: float, pattern: str | None) -> str:
+#: Units of the claims table shown in percent (values are fractions: 0.05 = 5%).
+FRACTION_UNITS = frozenset({"fraction"})
+#: Axis labels of the claims chart per unit.
+UNIT_AXIS_LABELS = {"fraction": "return (%)", "USD": "price (USD)", "correlation": "correlation"}
+#: Colour and opacity of the band of measured values the rule calls supported.
+BAND_COLOR = "#0a7d27"
+BAND_ALPHA = 0.15
+
+
+def _format_value(value: float, pattern: str | None, unit: str = "") -> str:
     if pattern is not None:
         return pattern.format(value)
+    if unit in FRACTION_UNITS:
+        return f"{value:+.1f}%"
+    if unit == "USD":
+        return f"${value:,.0f}"
     return f"{value:,.0f}" if abs(value) >= LARGE_VALUE else f"{value:.3g}"
 
 
@@ -48,6 +62,7 @@ def claims_chart(
     unit: str | None = "unit",
     article_text: str | None = "article_text",
     measured_text: str | None = "measured_text",
+    band: tuple[str, str] | None = ("band_lo", "band_hi"),
     title: str = "Article claims vs measured values",
     value_format: str | None = None,
     ncols: int = 1,
@@ -70,6 +85,10 @@ def claims_chart(
     article_text, measured_text
         Optional columns with each figure as worded (e.g. "down 19.3%", "-21.4%"),
         shown under the claim; ignored when absent.
+    band
+        Optional columns with the lower and upper end of the measured values the rule calls
+        supported (``-inf``/``inf`` one-sided, NaN none), drawn as a shaded band; ignored when
+        absent.
     title, value_format
         Figure title; ``str.format`` pattern of the value labels (default:
         thousands separators from 1,000 up, else three significant digits).
@@ -89,8 +108,8 @@ def claims_chart(
 
     Notes
     -----
-    Claims mix units (percent moves, correlations, betas), so each claim gets its
-    own x axis instead of a shared one. The measured bar is coloured by verdict
+    Claims mix units (percent moves, correlations, prices), so each claim gets its
+    own x axis instead of a shared one; values in the unit ``"fraction"`` are drawn in percent. The measured bar is coloured by verdict
     (green supported, amber partly, red not supported, grey not measurable or other).
     """
     check_source(source)
@@ -104,23 +123,39 @@ def claims_chart(
     )
     has_unit = unit is not None and unit in claims.columns
     text_cols = [c for c in (article_text, measured_text) if c is not None and c in claims.columns]
+    has_band = band is not None and all(c in claims.columns for c in band)
     for (_, row), pax in zip(claims.iterrows(), axes, strict=True):
-        vals = np.array(
+        raw_unit = row[unit] if unit is not None and has_unit else None
+        unit_text = str(raw_unit).strip() if raw_unit is not None and pd.notna(raw_unit) else ""
+        scale = PERCENT if unit_text in FRACTION_UNITS else 1.0
+        vals = scale * np.array(
             [pd.to_numeric(row[article], errors="coerce"), pd.to_numeric(row[measured], errors="coerce")],
             dtype=np.float64,
+        )
+        lohi = (
+            scale * np.array([pd.to_numeric(row[c], errors="coerce") for c in band], dtype=np.float64)
+            if has_band and band is not None
+            else np.array([np.nan, np.nan])
         )
         colors = [ARTICLE_COLOR, _verdict_color(row[verdict])]
         ypos = [0, 1]
         pax.barh(ypos, np.nan_to_num(vals, nan=0.0), color=colors, height=0.6)
         pax.axvline(0.0, color=REFERENCE_COLOR, lw=0.8)
-        finite = vals[np.isfinite(vals)]
+        finite = np.concatenate([vals[np.isfinite(vals)], lohi[np.isfinite(lohi)]])
         span = max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-12)
-        pax.set_xlim(
-            min(0.0, float(finite.min(initial=0.0))) - 0.35 * span,
-            max(0.0, float(finite.max(initial=0.0))) + 0.35 * span,
+        lo_v, hi_v = float(finite.min(initial=0.0)), float(finite.max(initial=0.0))
+        # Room for the value labels on the side the bars point to; a small margin on the other.
+        xlim = (
+            min(0.0, lo_v) - (0.35 if lo_v < 0 else 0.05) * span,
+            max(0.0, hi_v) + (0.35 if hi_v > 0 else 0.05) * span,
         )
+        pax.set_xlim(*xlim)
+        if not np.isnan(lohi).all():
+            lo = xlim[0] if not np.isfinite(lohi[0]) else lohi[0]
+            hi = xlim[1] if not np.isfinite(lohi[1]) else lohi[1]
+            pax.axvspan(lo, hi, color=BAND_COLOR, alpha=BAND_ALPHA, lw=0, zorder=0, label="supported if measured here")
         for yv, v in zip(ypos, vals, strict=True):
-            text = "n/a" if not np.isfinite(v) else _format_value(v, value_format)
+            text = "n/a" if not np.isfinite(v) else _format_value(v, value_format, unit_text)
             pax.annotate(
                 text,
                 (v if np.isfinite(v) else 0.0, yv),
@@ -133,9 +168,11 @@ def claims_chart(
         pax.set_yticks(ypos, ["article", "measured"])
         pax.set_ylim(1.6, -0.6)
         pax.grid(axis="y", visible=False)
-        raw_unit = row[unit] if unit is not None and has_unit else None
-        unit_text = str(raw_unit).strip() if raw_unit is not None and pd.notna(raw_unit) else ""
-        pax.set_xlabel(f"value ({unit_text})" if unit_text else "value (unit as stated in the claim)")
+        pax.set_xlabel(
+            UNIT_AXIS_LABELS.get(unit_text, f"value ({unit_text})")
+            if unit_text
+            else "value (unit as stated in the claim)"
+        )
         pax.set_ylabel("figure")
         lines = [textwrap.fill(str(row[claim]), width=int(CLAIM_WRAP_CHARS / ncols))]
         if len(text_cols) == 2:
