@@ -616,7 +616,10 @@ _SPECS: dict[str, _Spec] = {
         ),
         measure=_btc_level,
         unit=UNIT_USD,
-        band=lambda p: (ARTICLE_BTC_LEVEL * (1 - p.btc_level_rel_tol), ARTICLE_BTC_LEVEL * (1 + p.btc_level_rel_tol)),
+        band=lambda p: (
+            ARTICLE_BTC_LEVEL * (1 - p.btc_level_rel_tol),
+            ARTICLE_BTC_LEVEL * (1 + p.btc_level_rel_tol),
+        ),
     ),
     "cd20_30d": _Spec(
         claim="The CoinDesk 20 index fell 19.3% over the same 30 days",
@@ -1123,7 +1126,9 @@ class ClaimsStudy:
             for d in self.values.columns:
                 v, verdict = self.values.loc[claim_id, d], self.verdicts.loc[claim_id, d]
                 row[_d(pd.Timestamp(d))] = (
-                    "no data" if pd.isna(verdict) else f"{_value_text(v, str(units[claim_id]))} ({_short_verdict(verdict)})"
+                    "no data"
+                    if pd.isna(verdict)
+                    else f"{_value_text(v, str(units[claim_id]))} ({_short_verdict(verdict)})"
                 )
             row["verdict holds"] = self.stability_text(str(claim_id))
             rows.append(row)
@@ -1131,18 +1136,19 @@ class ClaimsStudy:
 
     def stability_text(self, claim_id: str) -> str:
         """Whether ``claim_id``'s verdict holds across the sensitivity dates, in words."""
-        st = self.stability.loc[claim_id]
-        n = int(st["n_dates"])
+        st: dict[str, object] = dict(self.stability.loc[claim_id])
+        n = int(cast(int, st["n_dates"]))
         if n == 0:
             return "no sensitivity date in the data"
         if bool(st["stable"]):
             return f"yes: {st['verdict']} on all {n} dates"
-        counts = pd.Series(list(st["verdicts"])).value_counts()
+        counts = pd.Series(list(cast(list[str], st["verdicts"]))).value_counts()
         return "no: " + ", ".join(f"{v} on {c} of {n}" for v, c in counts.items())
 
     def counts(self) -> dict[str, int]:
         """Verdict counts at the as-of date, and how many verdicts are stable."""
         vc = self.table["verdict"].value_counts()
+        stable = {str(k): bool(v) for k, v in self.stability["stable"].items()}
         return {
             "claims": len(self.table),
             "supported": int(vc.get(SUPPORTED, 0)),
@@ -1151,8 +1157,8 @@ class ClaimsStudy:
             "stable": int(self.stability["stable"].sum()),
             "supported_and_stable": int(
                 sum(
-                    bool(self.stability.loc[r.claim_id, "stable"]) and r.verdict == SUPPORTED
-                    for r in self.table.itertuples()
+                    bool(stable.get(str(cid), False)) and verdict == SUPPORTED
+                    for cid, verdict in zip(self.table["claim_id"], self.table["verdict"], strict=True)
                 )
             ),
         }

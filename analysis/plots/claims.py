@@ -109,8 +109,9 @@ def claims_chart(
     Notes
     -----
     Claims mix units (percent moves, correlations, prices), so each claim gets its
-    own x axis instead of a shared one; values in the unit ``"fraction"`` are drawn in percent. The measured bar is coloured by verdict
-    (green supported, amber partly, red not supported, grey not measurable or other).
+    own x axis instead of a shared one; values in the unit ``"fraction"`` are drawn in percent.
+    The measured bar is coloured by verdict (green supported, amber partly, red not supported,
+    grey not measurable or other).
     """
     check_source(source)
     if not isinstance(claims, pd.DataFrame) or claims.empty:
@@ -153,7 +154,9 @@ def claims_chart(
         if not np.isnan(lohi).all():
             lo = xlim[0] if not np.isfinite(lohi[0]) else lohi[0]
             hi = xlim[1] if not np.isfinite(lohi[1]) else lohi[1]
-            pax.axvspan(lo, hi, color=BAND_COLOR, alpha=BAND_ALPHA, lw=0, zorder=0, label="supported if measured here")
+            pax.axvspan(
+                lo, hi, color=BAND_COLOR, alpha=BAND_ALPHA, lw=0, zorder=0, label="supported if measured here"
+            )
         for yv, v in zip(ypos, vals, strict=True):
             text = "n/a" if not np.isfinite(v) else _format_value(v, value_format, unit_text)
             pax.annotate(
