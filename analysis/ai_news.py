@@ -28,11 +28,12 @@ from ._typing import DateLike, Pair
 from ._validation import as_timestamp, check_choice, check_index, check_int, check_open_unit, require_columns
 from .calendar import next_session
 from .errors import ConfigError
-from .events import DEFAULT_ESTIMATION_WINDOW, DEFAULT_MIN_ESTIMATION, load_events
+from .events import DEFAULT_ESTIMATION_WINDOW, DEFAULT_MIN_ESTIMATION, MODELS, EventModel, load_events
 from .universe import validate_ticker
 
 __all__ = [
     "AI_NEWS_CSV",
+    "BTC_RESPONSE_MODEL",
     "CHECKED_VALUES",
     "DEFAULT_BLOCK",
     "DEFAULT_EVENT_TICKERS",
@@ -44,6 +45,8 @@ __all__ = [
     "MIN_BLOCKS",
     "MIN_GROUP_OBS",
     "NEWS_COLUMNS",
+    "RESPONSE_FACTORS",
+    "RESPONSE_MODEL",
     "RESPONSE_WINDOW",
     "TIMINGS",
     "AINewsComparison",
@@ -104,8 +107,12 @@ MIN_GROUP_OBS = 4
 MIN_BLOCKS = 5
 #: Event window of the news responses: the news session and the next (as :data:`DEFAULT_WINDOW`).
 RESPONSE_WINDOW: tuple[int, int] = DEFAULT_WINDOW
-#: Two-factor model of the miners' responses, and the one-factor model of BTC's own response.
-RESPONSE_FACTORS: tuple[str, ...] = ("^NDX", "BTC-USD")
+#: Model of the miners' responses: the event study's two-factor model (``^NDX``, BTC and lagged BTC).
+RESPONSE_MODEL = "two_factor"
+#: Model of BTC's own response: the event study's market model on ``^NDX`` (BTC is not its own factor).
+BTC_RESPONSE_MODEL = "market"
+#: Factors of :data:`RESPONSE_MODEL` (the tickers the responses need).
+RESPONSE_FACTORS: tuple[str, ...] = MODELS[RESPONSE_MODEL].factors
 #: Significance level quoted in the prose.
 PROSE_ALPHA = 0.05
 #: Percent per fraction.
@@ -693,14 +700,15 @@ class AINewsResponses:
     ----------
     table
         One row per (news item, ticker): ``news_id, label, kind, checked, news_date, session,
-        ticker, model, car, se, t, p, n_est, estimable, reason, confounded, confounds,
+        ticker, model, car, car_log, se, t, p, n_est, estimable, reason, confounded, confounds,
         confounded_ticker`` (``car`` = cumulative abnormal return over :attr:`window` as a
-        simple return; ``se, t, p`` test the log CAR;
+        simple return, ``expm1(car_log)``; ``car_log`` = the summed abnormal log returns, which
+        ``se, t, p`` test; ``model`` = :meth:`analysis.events.EventModel.describe`;
         ``confounded_ticker``: another catalogued event on the same session names this ticker).
     window
         Event window in sessions relative to the news session.
     models
-        Ticker -> market-model label.
+        Ticker -> model description (:meth:`analysis.events.EventModel.describe`).
     """
 
     table: pd.DataFrame
@@ -746,16 +754,11 @@ class AINewsResponses:
         return pd.DataFrame(rows)
 
 
-def _car_column(car: pd.DataFrame) -> str:
-    """The CAR column of an event-study table: the simple-return CAR (``car_simple``) where present."""
-    for name in ("car_simple", "car"):
-        if name in car.columns:
-            return name
-    raise ConfigError(f"event-study table has no CAR column; columns: {', '.join(map(str, car.columns))}")
-
-
-def _model_text(factors: Sequence[str]) -> str:
-    return "market model: " + " + ".join(factors)
+def _event_model(model: EventModel | str, name: str) -> EventModel:
+    """An :class:`analysis.events.EventModel`, by name from :data:`analysis.events.MODELS` if a string."""
+    if isinstance(model, EventModel):
+        return model
+    return MODELS[check_choice(model, name, tuple(MODELS))]
 
 
 def ai_news_responses(
@@ -764,7 +767,8 @@ def ai_news_responses(
     *,
     tickers: Sequence[str] = DEFAULT_EVENT_TICKERS,
     btc: str | None = "BTC-USD",
-    factors: Sequence[str] = RESPONSE_FACTORS,
+    model: EventModel | str = RESPONSE_MODEL,
+    btc_model: EventModel | str = BTC_RESPONSE_MODEL,
     event_window: tuple[int, int] = RESPONSE_WINDOW,
     estimation_window: tuple[int, int] = DEFAULT_ESTIMATION_WINDOW,
     min_estimation: int = DEFAULT_MIN_ESTIMATION,
@@ -779,12 +783,16 @@ def ai_news_responses(
     news
         Catalogue from :func:`load_ai_news`.
     tickers
-        Tickers studied with ``factors`` (those without returns are left out).
+        Tickers studied with ``model`` (those without returns, or among its factors, are left out).
     btc
-        BTC's ticker, studied with the market model on ``factors`` minus itself (BTC cannot be a
-        factor of its own regression); ``None`` skips it.
-    factors
-        Market-model factors of ``tickers`` (default ``^NDX`` and ``BTC-USD``).
+        BTC's ticker, studied with ``btc_model``; ``None`` skips it.
+    model
+        Normal-return model of ``tickers``: an :class:`analysis.events.EventModel` or a name in
+        :data:`analysis.events.MODELS`; default the event study's ``two_factor`` model
+        (``^NDX``, ``BTC-USD`` and ``BTC-USD[t-1]``).
+    btc_model
+        Model of BTC's own response, default the event study's ``market`` model on ``^NDX``
+        (BTC cannot be a factor of its own regression).
     event_window, estimation_window, min_estimation
         As in :func:`analysis.events.event_study`.
     confounds
@@ -797,7 +805,8 @@ def ai_news_responses(
     Raises
     ------
     ConfigError
-        A factor without returns, or bad windows (from ``event_study``).
+        A factor without returns, an unknown model name, ``btc`` among ``btc_model``'s
+        factors, or bad windows (from ``event_study``).
 
     Notes
     -----
@@ -805,28 +814,37 @@ def ai_news_responses(
     a change of that API is adapted here. News items are the rows of
     :func:`ai_news_events`; a news session outside the data is not estimable (``reason``).
     """
-    from .events import EventModel, event_study
+    from .events import event_study
 
-    fac = tuple(factors)
-    require_columns(returns, list(fac))
-    have = [t for t in tickers if t in returns.columns and bool(returns[t].notna().any()) and t not in fac]
-    runs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    main = _event_model(model, "model")
+    require_columns(returns, list(main.factors))
+    have = [
+        t
+        for t in tickers
+        if t in returns.columns and bool(returns[t].notna().any()) and t not in main.factors
+    ]
+    runs: list[tuple[tuple[str, ...], EventModel]] = []
     if have:
-        runs.append((tuple(have), fac))
+        runs.append((tuple(have), main))
     if btc is not None and btc in returns.columns:
-        own = tuple(f for f in fac if f != btc)
-        if own:
-            runs.append(((btc,), own))
+        own = _event_model(btc_model, "btc_model")
+        if btc in own.factors:
+            raise ConfigError(
+                f"btc_model {own.name!r} has {btc} among its factors {own.factors}: BTC cannot explain "
+                "its own response; pass e.g. 'market' (^NDX only)"
+            )
+        require_columns(returns, list(own.factors))
+        runs.append(((btc,), own))
     if not runs:
         raise ConfigError(f"no ticker of {list(tickers)} (or {btc}) has returns: nothing to study")
     frames = []
     models: dict[str, str] = {}
-    for studied, model in runs:
+    for studied, spec in runs:
         events = ai_news_events(news, confounds, tickers=studied)
         result = event_study(
             returns,
             events,
-            models=(EventModel("news", model),),
+            models=(spec,),
             estimation_window=estimation_window,
             event_window=event_window,
             sub_windows=(),
@@ -839,8 +857,9 @@ def ai_news_responses(
             {
                 "news_id": car["event_id"].astype(str),
                 "ticker": car["ticker"].astype(str),
-                "model": _model_text(model),
-                "car": car[_car_column(car)].astype(np.float64),
+                "model": spec.describe(),
+                "car": car["car_simple"].astype(np.float64),
+                "car_log": car["car_log"].astype(np.float64),
                 "se": car["se"].astype(np.float64),
                 "t": car["t"].astype(np.float64),
                 "p": car["p"].astype(np.float64),
@@ -868,11 +887,11 @@ def ai_news_responses(
             t in shared for t, shared in zip(joined["ticker"], joined["confounded_tickers"], strict=True)
         ]
         frames.append(joined.rename(columns={"date": "session"}))
-        models.update({t: _model_text(model) for t in studied})
+        models.update({t: spec.describe() for t in studied})
     table = pd.concat(frames, ignore_index=True)
     columns = [
-        "news_id", "label", "kind", "checked", "news_date", "session", "ticker", "model", "car", "se", "t",
-        "p", "n_est", "estimable", "reason", "confounded", "confounds", "confounded_ticker",
+        "news_id", "label", "kind", "checked", "news_date", "session", "ticker", "model", "car", "car_log",
+        "se", "t", "p", "n_est", "estimable", "reason", "confounded", "confounds", "confounded_ticker",
     ]  # fmt: skip
     rank = {
         "news_id": {nid: i for i, nid in enumerate(news["news_id"])},
@@ -923,7 +942,8 @@ def responses_sentence(responses: AINewsResponses, alpha: float = PROSE_ALPHA) -
         else ""
     )
     return (
-        f"Cumulative abnormal log returns over sessions {lo:+d}..{hi:+d} of each AI-news item. "
+        f"Cumulative abnormal returns over sessions {lo:+d}..{hi:+d} of each AI-news item, as simple "
+        "returns (exp(log CAR) - 1; the t-tests are on the log CAR). "
         + "; ".join(parts)
         + "."
         + conf_text
@@ -974,7 +994,8 @@ def news_headline(
                     "value": mean,
                     "unit": "%",
                     "text": f"{mean:+.2f}%",
-                    "note": f"{len(part)} (news, ticker) rows, sessions {lo:+d}..{hi:+d}, {model}",
+                    "note": f"{len(part)} (news, ticker) rows, sessions {lo:+d}..{hi:+d}, simple-return "
+                    f"CARs, {model}",
                 }
             )
     return out

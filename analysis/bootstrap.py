@@ -19,9 +19,8 @@ import math
 from typing import Literal, cast
 
 import numpy as np
-from arch.bootstrap import StationaryBootstrap, optimal_block_length
-from scipy import stats
 
+# arch and scipy load on first use (inside the functions), so importing the package stays light.
 from ._validation import check_choice, check_int, check_open_unit
 from .errors import ConfigError
 
@@ -95,6 +94,8 @@ def optimal_block(series: np.ndarray) -> float:
     live = values[:, np.ptp(values, axis=0) > 0]
     if live.shape[1] == 0:
         return 1.0
+    from arch.bootstrap import optimal_block_length
+
     with np.errstate(divide="ignore", invalid="ignore"):
         opt = optimal_block_length(live)["stationary"].to_numpy(dtype=np.float64)
     best = float(np.nanmax(opt)) if np.isfinite(opt).any() else 1.0
@@ -130,6 +131,8 @@ def resample_indices(n: int, *, block: float, reps: int, seed: BootstrapSeed) ->
     reps = check_int(reps, "reps", minimum=2, unit="replications")
     if not (math.isfinite(block) and block >= 1.0):
         raise ConfigError(f"block must be a mean block length >= 1, got {block!r}")
+    from arch.bootstrap import StationaryBootstrap
+
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     # arch types block_size as int; the stationary bootstrap uses it as a (real) mean length.
     bs = StationaryBootstrap(cast(int, float(block)), np.arange(n), seed=rng)
@@ -213,6 +216,8 @@ def normal_interval(
     estimate: float | np.ndarray, se: float | np.ndarray, alpha: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """``estimate -+ z_{1-alpha/2} se`` elementwise (arrays, 0-d for scalars); NaN propagates."""
+    from scipy import stats
+
     a = check_open_unit(alpha, "alpha", example="0.05")
     crit = float(stats.norm.ppf(1.0 - a / 2.0))
     est = np.asarray(estimate, dtype=np.float64)
@@ -239,6 +244,8 @@ def normal_pvalue(z: float, alternative: Alternative = "two-sided") -> float:
     check_choice(alternative, "alternative", _ALTERNATIVES)
     if math.isnan(z):
         return float("nan")
+    from scipy import stats
+
     if alternative == "greater":
         return float(stats.norm.sf(z))
     if alternative == "less":

@@ -81,6 +81,7 @@ __all__ = [
     "TickerQuality",
     "clean_panel",
     "quality_findings_markdown",
+    "quality_record",
     "quality_sentence",
     "quality_summary",
     "quality_table",
@@ -865,6 +866,23 @@ def quality_summary(result: CleanResult) -> dict[str, Any]:
         "nonfinite_rejected": sum(len(x.nonfinite_rejected) for x in q),
         "late_starters": [t for t, x in result.quality.items() if x.first_date and x.first_date > start],
     }
+
+
+def quality_record(result: CleanResult) -> dict[str, Any]:
+    """Notebook 01's results: headline counts, the summary and the per-ticker quality table."""
+    s = quality_summary(result)
+    headline = [
+        {"name": "Tickers in the panel", "value": s["tickers"], "unit": "tickers", "text": str(s["tickers"])},
+        {"name": "Sessions in the panel", "value": s["sessions"], "unit": "sessions", "text": str(s["sessions"])},
+        {
+            "name": "Tickers with data-quality findings",
+            "value": s["tickers_with_findings"],
+            "unit": "tickers",
+            "text": str(s["tickers_with_findings"]),
+            "note": "see the data-quality report",
+        },
+    ]
+    return {"headline": headline, "summary": s, "quality": quality_table(result).reset_index()}
 
 
 def quality_findings_markdown(result: CleanResult) -> str:

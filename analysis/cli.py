@@ -162,11 +162,11 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from .clean import CleanConfig, clean_panel, write_outputs
+    from .clean import write_outputs
+    from .pipeline import build_panel
 
     request = _fetch_request(args)
-    panel = _load(request)
-    result = clean_panel(panel, config=CleanConfig(start=request.start, end=request.end))
+    result = build_panel(request, quiet=False, check_as_of=False, progress=sys.stderr.isatty())
     paths = write_outputs(result, request.data_dir)
     s = result.summary
     print(

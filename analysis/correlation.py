@@ -23,7 +23,6 @@ from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._typing import DateLike, Pair
 from ._validation import (
@@ -179,6 +178,8 @@ def fisher_z_interval(
     factor = fisher_variance_factor(method)
     r = np.asarray(rho, dtype=np.float64)
     nn = np.asarray(n, dtype=np.float64)
+    from scipy import stats
+
     crit = stats.norm.ppf(1.0 - a / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.where(nn >= MIN_FISHER_OBS, np.sqrt(factor / (nn - 3.0)), np.nan)
@@ -197,6 +198,8 @@ def _fisher_se(n: float | np.ndarray, method: CorrMethod) -> np.ndarray:
 
 def _z_interval(rho: np.ndarray, se: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """``tanh(atanh(rho) -+ z_{1-alpha/2} se)`` elementwise (NaN propagates)."""
+    from scipy import stats
+
     crit = float(stats.norm.ppf(1.0 - alpha / 2.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.arctanh(np.clip(np.asarray(rho, dtype=np.float64), -1.0, 1.0))
@@ -205,6 +208,8 @@ def _z_interval(rho: np.ndarray, se: np.ndarray, alpha: float) -> tuple[np.ndarr
 
 def _t_pvalue(rho: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Two-sided p-value of H0: rho = 0 from ``t = r sqrt((n-2)/(1-r^2))``."""
+    from scipy import stats
+
     with np.errstate(divide="ignore", invalid="ignore"):
         df = n - 2.0
         t = rho * np.sqrt(df / (1.0 - rho**2))
@@ -388,6 +393,8 @@ def _corr_values(x: np.ndarray, y: np.ndarray, method: CorrMethod) -> float:
     if len(x) < 2:
         return float("nan")
     if method == "spearman":
+        from scipy import stats
+
         x, y = stats.rankdata(x), stats.rankdata(y)
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
@@ -708,6 +715,8 @@ def _boot_draws(
     correlation's influence function (of the ranks for Spearman); Spearman ranks are
     recomputed in every replication.
     """
+    from scipy import stats
+
     if method == "spearman":
         x, y = stats.rankdata(x), stats.rankdata(y)
     if block is None:

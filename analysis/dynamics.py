@@ -21,10 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from arch import arch_model
-from scipy import optimize, signal, stats
-from statsmodels.tools.numdiff import approx_hess3
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from ._validation import check_index, check_open_unit, require_columns
 from .errors import ConfigError
@@ -166,6 +162,8 @@ class DCCResult:
             standard error is available).
         """
         level = check_open_unit(alpha, "alpha", example="0.05")
+        from scipy import stats
+
         est, se = self._estimates()
         crit = float(stats.norm.ppf(1.0 - level / 2.0))
         return pd.DataFrame(
@@ -182,6 +180,8 @@ class DCCResult:
         give the correction), so they are too small; they are NaN when a
         parameter is at a bound. ``p_value`` is two-sided against 0.
         """
+        from scipy import stats
+
         est, se = self._estimates()
         ci = self.conf_int(alpha)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -210,6 +210,8 @@ def _q_path(eps: np.ndarray, qbar: np.ndarray, a: float, b: float) -> np.ndarray
     The recursion is linear in Q, so it is one IIR filter per matrix element
     (``scipy.signal.lfilter``) instead of a Python loop over dates.
     """
+    from scipy import signal
+
     outer = eps[:, :, None] * eps[:, None, :]
     drive = np.empty_like(outer)
     drive[0] = qbar
@@ -237,6 +239,8 @@ def _loglik_correlation(params: np.ndarray, eps: np.ndarray, qbar: np.ndarray) -
 
 
 def _fit_dcc(eps: np.ndarray, qbar: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    from scipy import optimize
+
     def neg(x: np.ndarray) -> float:
         value = _loglik_correlation(x, eps, qbar)
         return 1e300 if not math.isfinite(value) else -value
@@ -260,6 +264,8 @@ def _cov_params(x: np.ndarray, eps: np.ndarray, qbar: np.ndarray) -> np.ndarray:
     a, b = float(x[0]), float(x[1])
     if min(a, b) < BOUNDARY_TOLERANCE or a + b > MAX_PERSISTENCE - BOUNDARY_TOLERANCE:
         return nan
+    from statsmodels.tools.numdiff import approx_hess3
+
     hess = np.asarray(approx_hess3(x, lambda p: _loglik_correlation(p, eps, qbar)), dtype=np.float64)
     if not np.all(np.isfinite(hess)):
         return nan
@@ -277,6 +283,8 @@ def _cov_params(x: np.ndarray, eps: np.ndarray, qbar: np.ndarray) -> np.ndarray:
 
 def _garch_step(name: str, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """GARCH(1,1) of one series; returns (sigma, std_resid, parameter row) in input units."""
+    from arch import arch_model
+
     model = arch_model(y, mean="Constant", vol="GARCH", p=1, q=1, dist="normal", rescale=True)
     fit = model.fit(disp="off")
     scale = float(fit.scale)
@@ -373,6 +381,8 @@ def dcc_garch(returns: pd.DataFrame, tickers: Sequence[str] | None = None) -> DC
     cov = _cov_params(x, eps, qbar)
     garch = pd.DataFrame(rows)
     not_converged = [str(t) for t, c in zip(garch["ticker"], garch["converged"], strict=True) if not c]
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
     if not_converged:
         warnings.warn(
             f"GARCH(1,1) did not converge for {', '.join(not_converged)}", ConvergenceWarning, stacklevel=2

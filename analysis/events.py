@@ -27,10 +27,10 @@ from typing import Any, Literal, TypeAlias, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from . import config
 from ._validation import check_choice, check_index, check_int, check_open_unit, require_columns
+from .coverage import ShortSample, short_samples
 from .errors import ConfigError, ShortSampleWarning
 from .universe import validate_ticker
 
@@ -46,8 +46,11 @@ __all__ = [
     "EVENT_COLUMNS",
     "EVENT_DATE_FORMAT",
     "EVENT_KINDS",
+    "HEADLINE_LABEL_CHARS",
     "KIND_COLUMN",
     "MODELS",
+    "MODEL_LABELS",
+    "SHORT_LABEL_CHARS",
     "TICKER_SEPARATOR",
     "CrossSectionTest",
     "EventModel",
@@ -55,6 +58,7 @@ __all__ = [
     "ModelFit",
     "abnormal_returns",
     "bmp_test",
+    "catalogue_tickers",
     "confounds",
     "event_kinds",
     "event_study",
@@ -64,6 +68,9 @@ __all__ = [
     "markers",
     "mean_residual_correlation",
     "model_agreement",
+    "model_label",
+    "short_estimations",
+    "short_label",
     "short_labels",
 ]
 
@@ -222,12 +229,97 @@ def load_events(path: Path | str = config.EVENTS_CSV) -> pd.DataFrame:
     return out
 
 
-def short_labels(catalogue: pd.DataFrame, *, max_chars: int = 60) -> dict[str, str]:
-    """Readable short names of the events (the label up to its first comma or colon), by ``event_id``."""
-    out = {}
-    for eid, label in zip(catalogue["event_id"], catalogue["label"], strict=True):
-        head = str(label).split(",")[0].split(":")[0].strip()
-        out[str(eid)] = head if len(head) <= max_chars else head[: max_chars - 1] + "…"
+#: Longest short event label (figure legends, markers, bar labels).
+SHORT_LABEL_CHARS = 60
+#: Longest event label in a headline name of ``index.html``.
+HEADLINE_LABEL_CHARS = 70
+#: Marks a label cut at a word boundary.
+ELLIPSIS = "…"
+#: Clause separators a short label stops at (outside parentheses).
+_CLAUSE_ENDS = frozenset(",;:")
+#: Words a cut label does not end on ("... after the…" becomes "...…").
+_DANGLING_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "after"}
+)
+
+
+def _depths(text: str) -> list[int]:
+    """Parenthesis depth at every character (an opening bracket counts as inside)."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        out.append(depth)
+        if ch in ")]":
+            depth = max(depth - 1, 0)
+    return out
+
+
+def _drop_parentheticals(text: str) -> str:
+    depth = _depths(text)
+    kept = "".join(ch for ch, d in zip(text, depth, strict=True) if d == 0)
+    return " ".join(kept.split())
+
+
+def short_label(text: object, *, max_chars: int = SHORT_LABEL_CHARS) -> str:
+    """A readable short form of an event label that ends on a whole word.
+
+    The first clause (up to a comma, semicolon or colon outside parentheses) is kept; if it is
+    longer than ``max_chars``, trailing parenthetical remarks are dropped, and if it is still too
+    long it is cut after the last whole word outside parentheses that fits and ``…`` is appended.
+    A label is never cut inside parentheses or inside a word.
+
+    Examples
+    --------
+    >>> short_label("Fourth bitcoin halving (block 840,000; block subsidy 6.25 -> 3.125 BTC)")
+    'Fourth bitcoin halving'
+    >>> short_label("TeraWulf signs AI/HPC hosting leases with Fluidstack, with a Google backstop")
+    'TeraWulf signs AI/HPC hosting leases with Fluidstack'
+    """
+    check_int(max_chars, "max_chars", minimum=8, unit="characters")
+    full = " ".join(str(text).split())
+    depth = _depths(full)
+    cut = next(
+        (i for i, (ch, d) in enumerate(zip(full, depth, strict=True)) if d == 0 and ch in _CLAUSE_ENDS),
+        len(full),
+    )
+    head = full[:cut].strip()
+    if len(head) <= max_chars:
+        return head
+    bare = _drop_parentheticals(head)
+    if bare and len(bare) <= max_chars:
+        return bare
+    depth = _depths(head)
+    limit = max_chars - len(ELLIPSIS)
+    words: list[str] = []
+    start = 0
+    for i, ch in enumerate(head + " "):
+        if ch == " " and (i == len(head) or depth[i] == 0):
+            if i > limit:
+                break
+            words.append(head[start:i])
+            start = i + 1
+    while len(words) > 1 and words[-1].lower() in _DANGLING_WORDS:
+        words.pop()
+    if not words:  # a first word longer than the limit: keep it whole rather than cut it
+        return head.split(" ")[0] + ELLIPSIS
+    return " ".join(words).rstrip(" -–—/") + ELLIPSIS
+
+
+def short_labels(catalogue: pd.DataFrame, *, max_chars: int = SHORT_LABEL_CHARS) -> dict[str, str]:
+    """Readable short names of the events by ``event_id`` (see :func:`short_label`).
+
+    Two events with the same short name get their dates appended, so the names stay unique.
+    """
+    out = {
+        str(e): short_label(lab, max_chars=max_chars)
+        for e, lab in zip(catalogue["event_id"], catalogue["label"], strict=True)
+    }
+    counts = pd.Series(list(out.values())).value_counts()
+    if (counts > 1).any() and "date" in catalogue.columns:
+        for eid, date in zip(catalogue["event_id"], catalogue["date"], strict=True):
+            if counts[out[str(eid)]] > 1:
+                out[str(eid)] = f"{out[str(eid)]} ({_ts(date).date()})"
     return out
 
 
@@ -314,6 +406,29 @@ DEFAULT_MODELS: tuple[EventModel, ...] = (
 )
 #: Default models by name (``event_study(models=["market", "two_factor"])``).
 MODELS: dict[str, EventModel] = {m.name: m for m in DEFAULT_MODELS}
+#: Display names of the models in :data:`MODELS` (figure titles, headline notes).
+MODEL_LABELS: dict[str, str] = {
+    "market": "market (Nasdaq-100)",
+    "zero_alpha": "market, zero alpha (Nasdaq-100)",
+    "two_factor": "two-factor (Nasdaq-100 + BTC)",
+}
+#: Readable names of factor tickers in derived model labels.
+_FACTOR_NAMES: dict[str, str] = {TECH: "Nasdaq-100", BTC: "BTC"}
+
+
+def model_label(model: str | EventModel) -> str:
+    """Display name of an event model, e.g. ``"two-factor (Nasdaq-100 + BTC)"`` for ``"two_factor"``.
+
+    Names in :data:`MODEL_LABELS` get their label; another :class:`EventModel` is named from its
+    factors, and any other name is shown with spaces for underscores.
+    """
+    if isinstance(model, EventModel):
+        if model.name in MODEL_LABELS and MODELS.get(model.name) == model:
+            return MODEL_LABELS[model.name]
+        factors = " + ".join(_FACTOR_NAMES.get(f, f) for f in model.factors)
+        return f"{model.name.replace('_', ' ')} ({factors})"
+    name = str(model)
+    return MODEL_LABELS.get(name, name.replace("_", " "))
 
 
 def _resolve_models(models: Sequence[EventModel | str]) -> tuple[EventModel, ...]:
@@ -492,6 +607,8 @@ def bmp_test(scar: npt.ArrayLike, *, rbar: float = 0.0) -> CrossSectionTest:
     r = float(np.clip(rbar, -1.0 / (n - 1) + 1e-12, 1.0 - 1e-12)) if math.isfinite(rbar) else 0.0
     t_kp = t_bmp * math.sqrt((1.0 - r) / (1.0 + (n - 1) * r))
     dof = n - 1
+    from scipy import stats
+
     return CrossSectionTest(
         n=n,
         mean_scar=mean,
@@ -810,6 +927,8 @@ class EventStudyResult:
         """
         check_open_unit(alpha, "alpha", example="0.05")
         w = self.car_windows
+        from scipy import stats
+
         q = stats.t.ppf(1.0 - alpha / 2.0, w["df"].to_numpy(dtype=np.float64))
         se = w["se"].to_numpy(dtype=np.float64)
         car = w["car_log"].to_numpy(dtype=np.float64)
@@ -845,7 +964,7 @@ class EventStudyResult:
             if kind not in kinds or r["ticker"] != r.get("first_ticker", r["ticker"]):
                 continue
             p_adj = r.get("p_adj")
-            note = f"{model} model, CAR{r['window']} simple return"
+            note = f"{model_label(model)} model, CAR{r['window']} simple return"
             full = int(r["rel_end"]) - int(r["rel_start"]) + 1
             if int(r["n_days"]) < full:
                 note += f" ({int(r['n_days'])} of {full} sessions in the data)"
@@ -853,7 +972,10 @@ class EventStudyResult:
                 note += f"; Holm-adjusted p = {float(p_adj):.3g}"
             out.append(
                 {
-                    "name": f"{r['ticker']}: {str(r['label'])[:70]} ({_ts(r['session']).date()})",
+                    "name": (
+                        f"{r['ticker']}: {short_label(r['label'], max_chars=HEADLINE_LABEL_CHARS)} "
+                        f"({_ts(r['session']).date()})"
+                    ),
                     "value": float(r["car_simple"]),
                     "unit": "%",
                     "text": f"{float(r['car_simple']) * _PERCENT:+.1f}%",
@@ -1020,6 +1142,8 @@ def _window_stats(
     rel: npt.NDArray[np.int64], ar: FloatArray, cov: FloatArray, dof: int, n_est_sigma2: float, s: _Settings
 ) -> list[dict[str, Any]]:
     """CAR statistics of every window from the valid event-window days."""
+    from scipy import stats
+
     out = []
     for lo, hi in s.windows:
         g = ((rel >= lo) & (rel <= hi)).astype(np.float64)
@@ -1109,6 +1233,8 @@ def _study_model(
     expected[valid], ar[valid] = expected_v, ar_v
     se[valid] = np.sqrt(np.diag(cov))
     t_ar = ar / se
+    from scipy import stats
+
     out.ar.append(
         pd.DataFrame(
             {
@@ -1519,3 +1645,23 @@ def confounds(result: EventStudyResult) -> pd.DataFrame:
             if note.startswith(("event window truncated", "no data on")):
                 add(eid, ticker, "data", note)
     return pd.DataFrame(rows, columns=["event_id", "ticker", "kind", "detail"])
+
+
+def catalogue_tickers(catalogue: pd.DataFrame) -> list[str]:
+    """Every ticker named by the catalogue's events, in first-appearance order."""
+    return list(dict.fromkeys(t for tickers in catalogue["tickers"] for t in tickers))
+
+
+def short_estimations(result: EventStudyResult) -> list[ShortSample]:
+    """Estimable (event, ticker) pairs whose estimation sample is shorter than its window.
+
+    Model-independent (read from the first model's rows); the window is the length of the
+    estimation window in sessions, ``hi - lo + 1``.
+    """
+    lo, hi = result.estimation_window
+    first = result.car[(result.car["model"] == result.models[0].name) & result.car["estimable"].astype(bool)]
+    records = [
+        {"event_id": e, "ticker": t, "n": n, "window": hi - lo + 1}
+        for e, t, n in zip(first["event_id"], first["ticker"], first["n_est"], strict=True)
+    ]
+    return short_samples(records, label="{ticker} estimation window of {event_id}")

@@ -28,10 +28,6 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
-from statsmodels.regression.rolling import RollingOLS
-from statsmodels.stats.multitest import multipletests
 
 from ._typing import DateLike
 from ._validation import (
@@ -205,6 +201,8 @@ def _complete(
             f"{frame.index[0].date()} and {frame.index[-1].date()}; need >= {min_obs} (min_obs): "
             "widen the period or lower min_obs"
         )
+    import statsmodels.api as sm
+
     y = data[ticker].astype(np.float64)
     x = sm.add_constant(data.loc[:, list(regressors)].astype(np.float64), has_constant="add")
     return y, x
@@ -214,6 +212,8 @@ def _hac_fit(y: pd.Series, x: pd.DataFrame, maxlags: int | None) -> tuple[Any, i
     lags = newey_west_maxlags(len(y)) if maxlags is None else maxlags
     if isinstance(lags, bool) or not isinstance(lags, int | np.integer) or lags < 0:
         raise ConfigError(f"maxlags must be >= 0 (or None for the Newey-West rule), got {maxlags}")
+    import statsmodels.api as sm
+
     res = sm.OLS(y, x).fit(
         cov_type="HAC", cov_kwds={"maxlags": int(lags), "use_correction": False}, use_t=False
     )
@@ -249,6 +249,8 @@ def _linear_combination(res: Any, weights: FloatArray, alpha: float) -> dict[str
     coef = float(weights @ b)
     se = math.sqrt(float(weights @ v @ weights))
     z = coef / se if se > 0 else math.nan
+    from scipy import stats
+
     q = float(stats.norm.ppf(1.0 - alpha / 2.0))
     return {
         "coef": coef,
@@ -531,6 +533,9 @@ def rolling_betas(
         min_nobs = max(k + 1, math.ceil(DEFAULT_MIN_NOBS_FRACTION * window))
     if not k + 1 <= min_nobs <= window:
         raise ConfigError(f"min_nobs must be between {k + 1} and window={window}, got {min_nobs}")
+    import statsmodels.api as sm
+    from statsmodels.regression.rolling import RollingOLS
+
     y = returns[ticker].astype(np.float64)
     x = sm.add_constant(returns.loc[:, list(fac)].astype(np.float64), has_constant="add")
     res = RollingOLS(y, x, window=window, min_nobs=min_nobs, missing="drop").fit()
@@ -923,6 +928,8 @@ def break_test(
     y = design.y
     hac, lags = _hac_fit(y, z, maxlags)
     tests = _shift_tests(hac, k)
+
+    import statsmodels.api as sm
 
     restricted = sm.OLS(y, design.x).fit()
     unrestricted = sm.OLS(y, z).fit()
@@ -1471,6 +1478,8 @@ def _holm_adjusted(p_values: Sequence[float], alpha: float) -> FloatArray:
     out = np.full(p_raw.size, np.nan)
     ok = np.isfinite(p_raw)
     if ok.any():
+        from statsmodels.stats.multitest import multipletests
+
         out[ok] = multipletests(p_raw[ok], alpha=alpha, method="holm")[1]
     return out
 

@@ -278,10 +278,14 @@ SNAPSHOT_GAP_NOTES: dict[tuple[str, ...], str] = {
 }
 
 
-def default_tickers() -> list[str]:
-    """The miners of the universe: groups ``ai_miners`` then ``miner_peers``."""
+def default_tickers(selection: Sequence[str] | None = None) -> list[str]:
+    """The miners of the universe (groups ``ai_miners`` then ``miner_peers``), within ``selection``.
+
+    ``selection`` is the run's ticker selection (``StudyRequest.tickers``); ``None`` keeps all.
+    """
     universe = load_universe()
-    return [*universe.group("ai_miners"), *universe.group("miner_peers")]
+    miners = [*universe.group("ai_miners"), *universe.group("miner_peers")]
+    return miners if selection is None else [t for t in miners if t in set(selection)]
 
 
 def snapshot_dir_from_env() -> Path | None:
@@ -2329,7 +2333,7 @@ def market_measures(
     tickers: Sequence[str],
     *,
     pivot_date: DateLike = DEFAULT_PIVOT_DATE,
-    drawdown_date: DateLike = DEFAULT_DRAWDOWN_DATE,
+    drawdown_date: DateLike | None = None,
     btc: str = "BTC-USD",
     tech: str = "^NDX",
     min_obs_side: int = DEFAULT_MIN_OBS_SIDE,
@@ -2346,7 +2350,8 @@ def market_measures(
     pivot_date
         Break date of the two-factor model (notebook 03's common pivot).
     drawdown_date
-        Session whose one-session simple return is measured (the article's 2025-12-02).
+        Session whose one-session simple return is measured; ``None`` (default): the last
+        session of ``prices`` (the as-of session; 2025-12-02 is the article's sell-off).
     btc, tech
         Factors of the break test.
     min_obs_side
@@ -2368,7 +2373,13 @@ def market_measures(
     from .exposure import break_test
 
     pivot = as_timestamp(pivot_date, "pivot_date").normalize()
-    day = as_timestamp(drawdown_date, "drawdown_date").normalize()
+    if drawdown_date is None:
+        with_data = prices.dropna(how="all")
+        if with_data.empty:
+            raise ConfigError("prices are empty: no session for the drawdown return")
+        day = pd.Timestamp(with_data.index[-1]).normalize()
+    else:
+        day = as_timestamp(drawdown_date, "drawdown_date").normalize()
     check_int(min_obs_side, "min_obs_side", minimum=2)
     rows = []
     for ticker in dict.fromkeys(validate_tickers(tickers)):
@@ -2430,7 +2441,12 @@ def market_link_sentence(link: MarketLinkResult, measures: MarketMeasures) -> st
     c = link.correlations
     for metric in dict.fromkeys(c["fundamental"]):
         rows = c.loc[c["fundamental"] == metric]
-        have = link.table[str(metric)].dropna().index.tolist() if str(metric) in link.table.columns else []
+        measured = measures.table.dropna(how="all", subset=list(measures.scale)).index
+        have = (
+            [t for t in link.table[str(metric)].dropna().index if t in measured]
+            if str(metric) in link.table.columns
+            else []
+        )
         name = METRIC_LABELS.get(str(metric), str(metric))
         if rows["rho"].isna().all():
             parts.append(

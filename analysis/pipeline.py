@@ -45,6 +45,7 @@ __all__ = [
     "open_panel",
     "parse_date",
     "parse_tickers",
+    "ticker_list",
 ]
 
 #: Sessions loaded after the as-of date (the claims' sensitivity table looks this far ahead).
@@ -131,6 +132,24 @@ def parse_tickers(value: object, universe: Universe) -> tuple[str, ...]:
     if not parts:
         raise ConfigError("tickers is empty: pass at least one ticker or None for the whole universe")
     return tuple(validate_tickers(parts))
+
+
+def ticker_list(value: object, name: str = "tickers") -> list[str]:
+    """A notebook's ticker parameter as a list: one string is split on spaces and commas.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``name`` when the value is neither a string nor a list of strings.
+    """
+    if isinstance(value, str):
+        return [p for p in TICKER_SEPARATORS.split(value) if p]
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return [p for v in value for p in TICKER_SEPARATORS.split(v) if p]
+    raise ConfigError(
+        f"{name} must be a string such as 'BTC-USD ^NDX' or a list of ticker strings, "
+        f"got {type(value).__name__} {value!r}"
+    )
 
 
 def _lookahead_end(as_of: pd.Timestamp, sessions: int) -> pd.Timestamp:
@@ -307,12 +326,19 @@ def _directory(value: object, name: str, *, must_exist: bool) -> Path | None:
 
 
 def build_panel(
-    request: StudyRequest, *, universe: Universe | None = None, quiet: bool = True
+    request: StudyRequest,
+    *,
+    universe: Universe | None = None,
+    quiet: bool = True,
+    check_as_of: bool = True,
+    progress: bool | None = None,
 ) -> CleanResult:
     """Load the raw data of ``request`` from its source and clean it (one panel).
 
     The panel's ``summary["request"]`` records the request, so :func:`open_panel` can check
-    that a notebook reads the panel it asked for.
+    that a notebook reads the panel it asked for. ``quiet`` silences data-quality warnings
+    (they are in the quality report); ``check_as_of=False`` skips the as-of check (``clean``
+    cleans whatever the source has up to ``end``); ``progress`` as in ``load_raw``.
 
     Raises
     ------
@@ -325,7 +351,9 @@ def build_panel(
         From the source (see :func:`analysis.sources.load_raw`).
     """
     uni = universe or load_universe()
-    with warnings.catch_warnings():
+    # Warnings are held back until the request is known to be answerable: an as-of date
+    # outside the data is one error, not a page of stale-data warnings followed by it.
+    with warnings.catch_warnings(record=True) as caught:
         if quiet:
             warnings.simplefilter("ignore", DataQualityWarning)
         raw = load_raw(
@@ -338,15 +366,19 @@ def build_panel(
             strict=request.strict,
             seed=request.seed,
             required_through=request.as_of,
+            progress=progress,
         )
         result = clean_panel(raw, config=CleanConfig(start=request.start, end=request.end), universe=uni)
-    check_as_of_in_data(result, request.as_of)
+    if check_as_of:
+        check_as_of_in_data(result, request.as_of)
     if request.strict:
         from .coverage import data_coverage
 
         coverage = data_coverage(result, request.as_of, uni)
         if not coverage.complete:
             raise DataQualityError(f"--strict: {coverage.sentence()} Refusing to use stale or missing data.")
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     result.summary["request"] = request.to_dict()
     return result
 
@@ -445,15 +477,20 @@ class StudyPanel:
         cut = self.as_of if as_of is None else parse_date(as_of, "as_of")
         return self.prices.loc[self.prices.index <= cut]
 
-    def available(self, tickers: Sequence[str]) -> list[str]:
-        """The subset of ``tickers`` with at least one return up to ``as_of``, in order."""
-        rets = self.returns_to()
-        return [t for t in tickers if t in rets.columns and bool(rets[t].notna().any())]
+    def available(self, tickers: str | Sequence[str]) -> list[str]:
+        """The subset of ``tickers`` with at least one return up to ``as_of``, in order.
 
-    def missing(self, tickers: Sequence[str]) -> list[str]:
-        """The subset of ``tickers`` without data up to ``as_of``."""
-        have = set(self.available(tickers))
-        return [t for t in tickers if t not in have]
+        ``tickers`` is a list, or one string of tickers separated by spaces or commas
+        (``"HUT"``, ``"BTC-USD ^NDX"``), as a notebook parameter may give it.
+        """
+        rets = self.returns_to()
+        return [t for t in ticker_list(tickers) if t in rets.columns and bool(rets[t].notna().any())]
+
+    def missing(self, tickers: str | Sequence[str]) -> list[str]:
+        """The subset of ``tickers`` without data up to ``as_of`` (a string as in :meth:`available`)."""
+        wanted = ticker_list(tickers)
+        have = set(self.available(wanted))
+        return [t for t in wanted if t not in have]
 
     def group(self, name: str) -> list[str]:
         """The tickers of a universe group that have data."""

@@ -376,8 +376,9 @@ def _index_html(
         for s in res.get("short_samples") or []:
             notes.append(f"<li><b>{_esc(nb)}</b> (short sample): {_esc(s)}</li>")
         for s in res.get("skipped") or []:
+            kind = "tickers left out" if s.get("partial") else "section skipped"
             notes.append(
-                f"<li><b>{_esc(nb)}</b> (section skipped): {_esc(s.get('section'))}, no data for "
+                f"<li><b>{_esc(nb)}</b> ({kind}): {_esc(s.get('section'))}, no data for "
                 f"{_esc(', '.join(s.get('missing') or []))}</li>"
             )
     for w in meta["stderr"]:

@@ -25,7 +25,7 @@ import pandas as pd
 from . import atomic
 from .coverage import Coverage, ShortSample, data_coverage
 from .errors import ConfigError
-from .pipeline import SYNTHETIC_BANNER, StudyPanel, StudyRequest, open_panel
+from .pipeline import SYNTHETIC_BANNER, StudyPanel, StudyRequest, open_panel, ticker_list
 
 __all__ = ["SYNTHETIC_BANNER", "Notebook", "format_table", "start", "to_jsonable"]
 
@@ -104,7 +104,8 @@ def format_table(
     decimals
         Decimals of floats (tiny non-zero values use scientific notation).
     percent
-        Columns holding fractions to show in percent (``-0.174`` -> ``-17.4%``).
+        Columns holding fractions to show in percent (``-0.174`` -> ``-17.4%``; a ``+`` sign only
+        in columns with negative values, so shares read ``2.4%``).
     rename
         Readable column names.
 
@@ -119,8 +120,10 @@ def format_table(
     for col in out.columns:
         s = out[col]
         if col in percent:
+            # A sign only where the column has negative values (a return, not a share).
+            sign = "+" if (pd.to_numeric(s, errors="coerce") < 0).any() else ""
             out[col] = [
-                MISSING_TEXT if pd.isna(v) else f"{float(v) * 100:+.{max(decimals - 2, 1)}f}%" for v in s
+                MISSING_TEXT if pd.isna(v) else f"{float(v) * 100:{sign}.{max(decimals - 2, 1)}f}%" for v in s
             ]
             continue
         if pd.api.types.is_float_dtype(s) and s.notna().any():
@@ -177,16 +180,18 @@ class Notebook:
 
     def table(
         self,
-        frame: pd.DataFrame,
+        frame: pd.DataFrame | None,
         *,
         decimals: int = TABLE_DECIMALS,
         percent: Sequence[str] = (),
         rename: Mapping[str, str] | None = None,
         caption: str | None = None,
     ) -> None:
-        """Show a table formatted for reading (see :func:`format_table`)."""
+        """Show a table formatted for reading (see :func:`format_table`); ``None`` shows nothing."""
         from IPython.display import display
 
+        if frame is None:
+            return
         if caption:
             self.md(caption)
         if frame.empty:
@@ -222,20 +227,26 @@ class Notebook:
 
     # -- sections --------------------------------------------------------------------
 
-    def require(self, section: str, tickers: Sequence[str], *, at_least: int = 1) -> list[str]:
-        """Tickers of ``tickers`` with data; records and shows a skip note when fewer than ``at_least``.
+    def require(self, section: str, tickers: str | Sequence[str], *, at_least: int = 1) -> list[str]:
+        """Tickers of ``tickers`` with data; records and shows a note for those without.
 
-        Returns the available tickers (empty when the section is skipped).
+        Fewer than ``at_least`` with data: the section is skipped (a note says why) and the
+        result is empty. Otherwise the available tickers are returned, and a note names any
+        left out. ``tickers`` may be one string of tickers (``"HUT"``, ``"BTC-USD ^NDX"``).
         """
-        have = self.panel.available(tickers)
+        wanted = ticker_list(tickers, f"the tickers of {section}")
+        have = self.panel.available(wanted)
+        missing = self.panel.missing(wanted)
         if len(have) < at_least:
-            missing = self.panel.missing(tickers)
             self.skipped.append({"section": section, "missing": missing})
             self.md(
-                f"*Section skipped: {section} needs {', '.join(tickers)}; "
+                f"*Section skipped: {section} needs {', '.join(wanted)}; "
                 f"no data for {', '.join(missing) or 'enough of them'} in this run.*"
             )
             return []
+        if missing:
+            self.skipped.append({"section": section, "missing": missing, "partial": True})
+            self.md(f"*{section[:1].upper() + section[1:]}: no data for {', '.join(missing)} in this run; left out.*")
         return have
 
     def note_short(self, samples: Sequence[ShortSample]) -> None:

@@ -11,17 +11,23 @@ import pytest
 
 from analysis.ai_news import (
     AI_NEWS_CSV,
+    BTC_RESPONSE_MODEL,
     NEWS_COLUMNS,
+    RESPONSE_MODEL,
+    AINewsResponses,
     _block_permutations,
     ai_news_comparison,
     ai_news_events,
+    ai_news_responses,
     effective_session,
     load_ai_news,
+    news_headline,
     news_indicator,
+    responses_sentence,
 )
 from analysis.calendar import is_session, sessions
 from analysis.errors import ConfigError
-from analysis.events import EVENT_COLUMNS, EventModel, event_study, load_events
+from analysis.events import EVENT_COLUMNS, MODELS, EventModel, event_study, load_events
 
 HEADER = ",".join(NEWS_COLUMNS)
 GOOD_ROW = "ai-x-2025-01,2025-01-27,before_open,Label,market_shock,Some source,yes,"
@@ -289,3 +295,126 @@ def test_event_study_on_news_events_recovers_planted_jump(catalogue: pd.DataFram
     car = res.car.set_index("event_id")
     assert car.at["ai-nvda-q4fy25-2025-02", "session"] == pd.Timestamp("2025-02-27")
     assert not car.at["ai-chatgpt-2022-11", "estimable"]  # outside the data
+
+
+# ----------------------------------------------------------------------------- responses
+
+#: Planted IREN loadings: ^NDX, BTC and BTC's previous bar (BTC closes after the US close).
+RESP_NDX, RESP_BTC, RESP_BTC_LAG = 1.5, 0.5, 0.6
+#: Planted log-return jump of IREN on the NVIDIA Q4 FY25 session, and BTC's move the session before.
+RESP_JUMP, RESP_BTC_SHOCK = 0.08, -0.15
+#: Idiosyncratic sd of the planted miners.
+RESP_NOISE = 0.01
+#: Tolerance on the recovered jump: about 2.5 sd of a two-session CAR at RESP_NOISE.
+RESP_TOL = 0.035
+RESP_NEWS = "ai-nvda-q4fy25-2025-02"
+
+Responses = tuple[pd.DataFrame, AINewsResponses]
+
+
+@pytest.fixture(scope="module")
+def responses(catalogue: pd.DataFrame) -> Responses:
+    """Planted returns 2023-06..2025-12 and the default AI-news responses on them."""
+    idx = sessions("2023-06-01", "2025-12-05")
+    rng = np.random.default_rng(8)
+    ndx = 0.012 * rng.standard_normal(len(idx))
+    btc = 0.03 * rng.standard_normal(len(idx))
+    day0 = idx.get_loc(effective_session("2025-02-26", "after_close"))
+    btc[day0 - 1] = RESP_BTC_SHOCK  # reaches IREN on day 0 through the lagged BTC term only
+    btc_lag = np.concatenate([[0.0], btc[:-1]])
+    frame = {"^NDX": ndx, "BTC-USD": btc}
+    for ticker in ("IREN", "WULF", "HUT", "ABTC"):
+        frame[ticker] = (
+            RESP_NDX * ndx
+            + RESP_BTC * btc
+            + RESP_BTC_LAG * btc_lag
+            + RESP_NOISE * rng.standard_normal(len(idx))
+        )
+    frame["IREN"][day0] += RESP_JUMP
+    returns = pd.DataFrame(frame, index=idx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ai_news_responses(returns, catalogue)
+    return returns, res
+
+
+def test_responses_use_the_event_study_models(responses: Responses) -> None:
+    _, res = responses
+    t = res.summary_frame()
+    miners = t[t["ticker"] != "BTC-USD"]
+    assert RESPONSE_MODEL == "two_factor" and BTC_RESPONSE_MODEL == "market"
+    assert set(miners["model"]) == {MODELS["two_factor"].describe()}
+    assert "BTC-USD[t-1]" in MODELS["two_factor"].describe()
+    assert set(t.loc[t["ticker"] == "BTC-USD", "model"]) == {MODELS["market"].describe()}
+    assert res.models["IREN"] == MODELS["two_factor"].describe()
+
+
+def test_responses_car_is_the_simple_return_of_the_log_car(responses: Responses) -> None:
+    _, res = responses
+    t = res.table
+    est = t[t["estimable"]]
+    assert len(est) > 50
+    np.testing.assert_allclose(est["car"], np.expm1(est["car_log"]), rtol=1e-12, atol=0.0)
+    assert (est["car"] != est["car_log"]).any()
+    wide = res.wide()
+    by_row = est.set_index(["news_id", "ticker"])
+    assert wide.loc[RESP_NEWS, "IREN"] == pytest.approx(by_row.loc[RESP_NEWS].at["IREN", "car"])
+
+
+def test_responses_sentence_says_simple_returns(responses: Responses) -> None:
+    _, res = responses
+    text = responses_sentence(res)
+    assert "Cumulative abnormal returns" in text and "as simple returns" in text
+    assert "abnormal log return" not in text
+    assert "simple-return CARs" in news_headline(None, res)[0]["note"]
+
+
+def test_responses_recover_a_planted_jump_net_of_lagged_btc(
+    responses: Responses, catalogue: pd.DataFrame
+) -> None:
+    """+8% IREN jump on the NVIDIA session after a -15% BTC bar: the lagged BTC term removes the BTC part.
+
+    A two-factor model without the lag reads part of the market-implied -0.6 x 15% on day 0
+    as abnormal and misses the jump.
+    """
+    returns, res = responses
+    row = res.table.set_index(["news_id", "ticker"]).loc[(RESP_NEWS, "IREN")]
+    assert bool(row["estimable"]) and row["session"] == pd.Timestamp("2025-02-27")
+    assert row["car_log"] == pytest.approx(RESP_JUMP, abs=RESP_TOL)
+    assert row["car"] == pytest.approx(np.expm1(RESP_JUMP), abs=RESP_TOL)
+    assert row["p"] < 0.01
+    others = res.table.set_index(["news_id", "ticker"]).loc[RESP_NEWS]
+    for ticker in ("WULF", "HUT", "ABTC"):
+        assert abs(others.at[ticker, "car_log"]) < RESP_TOL  # no jump planted: nothing abnormal
+    no_lag = EventModel("no_lag", MODELS["two_factor"].factors)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        missed = ai_news_responses(returns, catalogue, tickers=["IREN"], btc=None, model=no_lag)
+    wrong = missed.table.set_index("news_id").at[RESP_NEWS, "car_log"]
+    assert wrong < RESP_JUMP - RESP_TOL
+
+
+def test_responses_flag_confounded_sessions(responses: Responses) -> None:
+    _, res = responses
+    t = res.table.set_index(["news_id", "ticker"])
+    aws = t.loc["ai-aws-trainium3-2025-12"]
+    assert aws["confounded"].all() and aws["confounds"].str.contains("abtc-lockup-2025-12").all()
+    assert bool(aws.at["ABTC", "confounded_ticker"]) and bool(aws.at["HUT", "confounded_ticker"])
+    assert not bool(aws.at["BTC-USD", "confounded_ticker"])
+    deal = t.loc["ai-openai-aws-2025-11"]
+    assert deal["confounds"].eq("iren-msft-2025-11").all()
+    assert bool(deal.at["IREN", "confounded_ticker"]) and not bool(deal.at["WULF", "confounded_ticker"])
+    quiet = t.loc["ai-gpt4-2023-03"]
+    assert not quiet["confounded"].any() and not quiet["confounded_ticker"].any()
+    text = responses_sentence(res)
+    assert "2025-12-02 ai-aws-trainium3-2025-12 with" in text and "2025-11-03 ai-openai-aws-2025-11" in text
+    per = res.by_ticker().set_index("ticker")
+    assert per.at["ABTC", "confounded"] >= 1 and per.at["WULF", "confounded"] >= 1
+
+
+def test_responses_model_errors(responses: Responses, catalogue: pd.DataFrame) -> None:
+    returns, _ = responses
+    with pytest.raises(ConfigError, match="model must be one of"):
+        ai_news_responses(returns, catalogue, model="three_factor")
+    with pytest.raises(ConfigError, match="BTC cannot explain its own response"):
+        ai_news_responses(returns, catalogue, btc_model="two_factor")

@@ -544,7 +544,8 @@ def test_shipped_catalogue_loads_and_runs() -> None:
     cat = ev.load_events()
     assert config.EVENTS_CSV.is_file()
     ids = list(cat["event_id"])
-    assert len(ids) == 7 and len(set(ids)) == 7
+    rows = [ln for ln in config.EVENTS_CSV.read_text(encoding="utf-8").splitlines()[1:] if ln.strip()]
+    assert len(ids) == len(rows) and len(set(ids)) == len(ids)  # every row of the file, ids unique
     by_id = cat.set_index("event_id")
     assert by_id.loc["abtc-lockup-2025-12", "tickers"] == ("ABTC", "HUT")
     assert "AMZN" in by_id.loc["aws-trainium3-2025-12", "tickers"]
@@ -608,3 +609,78 @@ def test_event_study_on_the_real_snapshot(market_data_dir: Path) -> None:
     agree = res.agreement().set_index(["event_id", "ticker"])
     assert agree.loc[("abtc-lockup-2025-12", "ABTC"), "sign_agrees"]
     assert set(ev.confounds(res)["kind"]) >= {"same_session", "not_estimable", "short_window"}
+
+
+# ----------------------------------------------------------------------------- readable labels
+
+LONG_LABELS = [
+    "Fourth bitcoin halving (block 840,000; block subsidy 6.25 -> 3.125 BTC)",
+    "TeraWulf signs AI/HPC hosting leases with Fluidstack, with a Google backstop of Fluidstack's lease obligations",
+    "American Bitcoin (ABTC) first session on Nasdaq after the Gryphon Digital Mining merger",
+    "AWS makes Trainium 3 generally available (re:Invent 2025)",
+    "American Bitcoin lock-up expiry: ABTC down as much as ~50% intraday; Hut 8 down ~12%",
+    "A very long announcement (with a parenthetical remark that itself runs on and on past the limit) today",
+    "Supercalifragilisticexpialidociousannouncementwithoutanyspacesatallinthelabelwhatsoever",
+]
+
+
+def _whole_words(label: str, source: str) -> bool:
+    """``label`` (without a final ellipsis) is made of whole words of ``source``, brackets balanced."""
+    body = label.removesuffix(ev.ELLIPSIS)
+    words = {w.rstrip(",;:") for w in source.replace("(", " ( ").replace(")", " ) ").split()}
+    spaced = body.replace("(", " ( ").replace(")", " ) ").split()
+    return body.count("(") == body.count(")") and all(w in words for w in spaced)
+
+
+@pytest.mark.parametrize("max_chars", [30, ev.SHORT_LABEL_CHARS, ev.HEADLINE_LABEL_CHARS])
+def test_short_labels_end_on_a_word_boundary(max_chars: int) -> None:
+    shipped = ev.load_events()
+    extra = pd.DataFrame({"event_id": [f"x{i}" for i in range(len(LONG_LABELS))], "label": LONG_LABELS})
+    names: dict[str, str] = {}
+    for catalogue in (shipped, extra):
+        names |= ev.short_labels(catalogue, max_chars=max_chars)
+        for eid, label in zip(catalogue["event_id"], catalogue["label"], strict=True):
+            short = names[str(eid)]
+            assert _whole_words(short, label), f"{short!r} cuts a word or parenthesis of {label!r}"
+            if " " in short:
+                assert len(short) <= max_chars, short
+    assert names["btc-halving-2024-04"] == "Fourth bitcoin halving"
+    if max_chars >= ev.SHORT_LABEL_CHARS:
+        assert names["aws-trainium3-2025-12"] == "AWS makes Trainium 3 generally available (re:Invent 2025)"
+    assert not names["x2"].endswith(("the" + ev.ELLIPSIS, "after" + ev.ELLIPSIS)), names["x2"]
+
+
+def test_short_labels_stay_unique() -> None:
+    cat = pd.DataFrame(
+        {
+            "event_id": ["a", "b"],
+            "date": pd.to_datetime(["2025-01-02", "2025-02-03"]),
+            "label": ["Deal signed, first part", "Deal signed, second part"],
+        }
+    )
+    assert ev.short_labels(cat) == {"a": "Deal signed (2025-01-02)", "b": "Deal signed (2025-02-03)"}
+
+
+def test_headline_names_end_on_a_word_boundary_and_name_the_model(returns: pd.DataFrame) -> None:
+    when = returns.index[EVENT_POS]
+    cat = _events(*((f"e{i}", when, "MINER") for i in range(len(LONG_LABELS)))).assign(
+        label=LONG_LABELS, kind="deal"
+    )
+    res = ev.event_study(returns, cat, models=["two_factor"])
+    heads = res.headline("two_factor")
+    assert len(heads) == len(LONG_LABELS)
+    for head, label in zip(heads, LONG_LABELS, strict=True):
+        name = head["name"]
+        assert name.startswith("MINER: ") and name.endswith(f" ({when.date()})")
+        text = name.removeprefix("MINER: ").removesuffix(f" ({when.date()})")
+        assert _whole_words(text, label), f"{name!r} cuts a word or parenthesis"
+        assert "two-factor (Nasdaq-100 + BTC) model" in head["note"] and "two_factor" not in head["note"]
+
+
+def test_model_labels() -> None:
+    assert set(ev.MODEL_LABELS) == set(ev.MODELS)
+    assert ev.model_label("two_factor") == "two-factor (Nasdaq-100 + BTC)"
+    assert ev.model_label(ev.MODELS["market"]) == ev.MODEL_LABELS["market"]
+    assert all("_" not in ev.model_label(m) for m in ev.MODELS)
+    assert ev.model_label(ev.EventModel("semis_only", ("SMH",))) == "semis only (SMH)"
+    assert ev.model_label("custom_model") == "custom model"

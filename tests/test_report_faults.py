@@ -265,31 +265,19 @@ def test_stale_ticker_is_flagged_and_strict_refuses(tmp_path: Path, probe: Path)
         report.run_report(strict, _opts(tmp_path / "rep2"))
 
 
-def test_as_of_outside_data_is_one_error_before_any_notebook(tmp_path: Path, capsys) -> None:
+def test_as_of_outside_data_is_one_error_before_any_notebook(tmp_path: Path) -> None:
+    """A real CLI process: exit 2 and exactly one stderr line (no stale-data warnings before it)."""
     snap = _snapshot(tmp_path, {"BTC-USD": "2025-03-31", "^NDX": "2025-03-31"})
     t0 = time.perf_counter()
-    code = main(
-        [
-            "report",
-            "--source",
-            "snapshot",
-            "--snapshot-dir",
-            str(snap),
-            "--tickers",
-            "BTC-USD",
-            "^NDX",
-            "--start",
-            "2025-01-02",
-            "--as-of",
-            "2025-06-02",
-            "--out",
-            str(tmp_path / "rep"),
-        ]
+    args = ["report", "--source", "snapshot", "--snapshot-dir", str(snap), "--tickers", "BTC-USD", "^NDX"]
+    args += ["--start", "2025-01-02", "--as-of", "2025-06-02", "--out", str(tmp_path / "rep")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, timeout=120, check=False
     )
-    assert code == EXIT_BAD_INPUT
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "as_of 2025-06-02 is outside the data" in err[0]
-    assert time.perf_counter() - t0 < 20
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "as_of 2025-06-02 is outside the data" in err[0], proc.stderr
+    assert time.perf_counter() - t0 < 30
     assert not list(tmp_path.glob(".rep.*")) and not (tmp_path / "rep").exists()
 
 

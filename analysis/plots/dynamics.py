@@ -58,6 +58,8 @@ CONFOUND_MARK = "†"
 NEWS_TITLE = "Co-movement on AI-news sessions (filled: news session and the next) vs other sessions (hollow)"
 SPILLOVER_LABEL = "spillover (% of forecast-error variance)"
 NET_LABEL = "net spillover (percentage points)"
+#: Colour-bar label of the AI-news responses (``AINewsResponses.car`` is a simple return).
+RESPONSE_LABEL = "cumulative abnormal return, simple (%)"
 
 
 @functools.lru_cache(maxsize=1)
@@ -369,8 +371,8 @@ def news_responses_heatmap(
 
     Notes
     -----
-    Cells are annotated with the CAR in percent; blank cells are not estimable (e.g. before a
-    listing). Rows marked :data:`CONFOUND_MARK` share their session with another catalogued
+    Cells are annotated with the CAR (a simple return) in percent; blank cells are not estimable
+    (e.g. before a listing). Rows marked :data:`CONFOUND_MARK` share their session with another catalogued
     event. Colours saturate at +-:data:`RESPONSE_LIMIT` percent.
     """
     check_source(source)
@@ -395,7 +397,7 @@ def news_responses_heatmap(
             annot_kws={"fontsize": 8},
             linewidths=0.5,
             linecolor="white",
-            cbar_kws={"label": "cumulative abnormal log return (%)", "shrink": 0.6},
+            cbar_kws={"label": RESPONSE_LABEL, "shrink": 0.6},
             ax=ax,
         )
     ax.set_facecolor(OWN_COLOR)
