@@ -21,7 +21,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from . import config
 from ._typing import DateLike, Pair
@@ -504,6 +503,8 @@ def ai_news_comparison(
     holm = np.full(len(p), np.nan)
     ok = np.isfinite(p)
     if ok.any():
+        from statsmodels.stats.multitest import multipletests
+
         holm[ok] = multipletests(p[ok], method="holm")[1]
     table.insert(list(table.columns).index("p_value") + 1, "p_holm", holm)
     return AINewsComparison(

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import warnings
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import exchange_calendars as xcals
 import pandas as pd
 
 from .config import EXCHANGE_CALENDAR
 from .errors import ConfigError
 from .universe import is_crypto_symbol
+
+if TYPE_CHECKING:
+    import exchange_calendars as xcals
 
 __all__ = [
     "exchange_calendar",
@@ -40,6 +43,8 @@ CALENDAR_FIRST_DATE = "1900-01-01"
 @lru_cache(maxsize=4)
 def exchange_calendar(code: str = EXCHANGE_CALENDAR) -> xcals.ExchangeCalendar:
     """The cached XNYS calendar from 1900 (the only place that builds it)."""
+    import exchange_calendars as xcals  # lazy: only code that needs sessions pays for it
+
     with warnings.catch_warnings():
         # exchange_calendars 4.13 reads Series.values, deprecated in pandas 3.1 (not our code).
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray")

@@ -251,7 +251,8 @@ class _Measured:
     """The region of the measured value that the rule calls supported (overrides the spec's)."""
 
 
-#: No band: a claim whose verdict is not a region of its measured value.
+#: No band: a claim whose verdict is not a region of its measured value alone (e.g. a rule with
+#: conditions on other quantities too, such as ``crypto_tech_together``).
 _NO_BAND = (math.nan, math.nan)
 
 
@@ -425,8 +426,8 @@ def _btc_level(ctx: _Context) -> _Measured:
 def _cd20_30d(ctx: _Context) -> _Measured:
     if not ctx.cd20:
         raise _NotMeasurable(
-            "Yahoo has no CoinDesk 20 series and no proxy level was passed: pass "
-            "cd20_proxy_level=analysis.crypto_index.cd20_weightings(crypto_daily)"
+            "Yahoo has no CoinDesk 20 series and no proxy could be built (it needs at least two "
+            "crypto tickers; callers pass cd20_proxy_level=analysis.crypto_index.cd20_weightings(...))"
         )
     returns: dict[str, float] = {}
     first: _WindowReturn | None = None
@@ -698,7 +699,8 @@ _SPECS: dict[str, _Spec] = {
         ),
         measure=_crypto_tech_together,
         unit=UNIT_CORRELATION,
-        band=lambda p: (0.0, math.inf),
+        # No band: the verdict also needs both 30-day returns negative, so a correlation inside
+        # any band could still be "not supported" (see _NO_BAND).
     ),
 }
 

@@ -873,7 +873,12 @@ def quality_record(result: CleanResult) -> dict[str, Any]:
     s = quality_summary(result)
     headline = [
         {"name": "Tickers in the panel", "value": s["tickers"], "unit": "tickers", "text": str(s["tickers"])},
-        {"name": "Sessions in the panel", "value": s["sessions"], "unit": "sessions", "text": str(s["sessions"])},
+        {
+            "name": "Sessions in the panel",
+            "value": s["sessions"],
+            "unit": "sessions",
+            "text": str(s["sessions"]),
+        },
         {
             "name": "Tickers with data-quality findings",
             "value": s["tickers_with_findings"],

@@ -278,7 +278,12 @@ class CoMovement:
         return "contagion" if float(p) < self.alpha else "no significant contagion"
 
     def sentences(self) -> list[str]:
-        """Markdown bullets stating the findings, with the alternatives beside the headline."""
+        """Markdown bullets stating the findings, with the alternatives beside the headline.
+
+        The stress bullets cover BTC/tech and every miner's pairs with tech and with BTC (each
+        Forbes-Rigobon-adjusted on its own conditioning series, whole sample and with the
+        robustness year left out), naming each miner pair significant after Holm.
+        """
         b, t = self.btc, self.tech
         full = self._pair("full", b, t)
         last = max(self.recent)
@@ -319,6 +324,7 @@ class CoMovement:
                     f"(p = {ex['p_bootstrap_adj']:.3g}, {self._contagion(ex['p_bootstrap_adj'])})"
                 )
             lines.append(text + ".")
+        lines += self._miner_stress_lines()
         sig = self.granger.summary_frame()
         sig = sig[sig["p_wald_adj"] < self.alpha]
         lines.append(
@@ -327,6 +333,53 @@ class CoMovement:
                 ", ".join(f"{r.cause} -> {r.effect} (p = {r.p_wald_adj:.3g})" for r in sig.itertuples())
                 if len(sig)
                 else "no significant lead-lag"
+            )
+            + "."
+        )
+        return lines
+
+    def _miner_stress_lines(self) -> list[str]:
+        """Forbes-Rigobon rows of the miners: a bullet per conditioning series, then the Holm verdict."""
+        if not self.tickers:
+            return []
+        t = self.stress.summary_frame()
+        year = self.stress_spec_year()
+        samples = [(ALL_SAMPLE, "whole sample")]
+        if year:
+            samples.append((f"excluding {year}", f"without {year}"))
+        lines: list[str] = []
+        significant: list[str] = []
+        for cond in (self.tech, self.btc):
+            parts = []
+            for sample, name in samples:
+                rows = t[(t["a"] == cond) & (t["sample"] == sample) & t["b"].isin(self.tickers)]
+                cells = []
+                for r in rows.to_dict("records"):
+                    p = float(r["p_bootstrap_adj"])
+                    if pd.isna(r["rho_star"]) or pd.isna(p):
+                        cells.append(f"{r['b']} not testable ({r['reason'] or 'no bootstrap p-value'})")
+                        continue
+                    cells.append(
+                        f"{r['b']} {float(r['rho_star']):.2f} vs calm {float(r['rho_calm']):.2f} "
+                        f"(Holm p = {p:.3g})"
+                    )
+                    if p < self.alpha:
+                        significant.append(f"{r['b']}/{cond} ({name})")
+                if cells:
+                    parts.append(f"{name}: " + ", ".join(cells))
+            if parts:
+                lines.append(
+                    f"- Miners vs {cond} in stress, Forbes-Rigobon-adjusted on {cond}'s own variance ratio "
+                    "(adjusted stress vs calm correlation): " + "; ".join(parts) + "."
+                )
+        n_pairs = int((t["sample"] == ALL_SAMPLE).sum())
+        without = f", with or without {year}" if year else ""
+        lines.append(
+            f"- Miner contagion after Holm (over the {n_pairs} pairs of each sample, at {self.alpha:g}): "
+            + (
+                "**significant** for " + ", ".join(significant)
+                if significant
+                else f"no miner pair is significant{without}"
             )
             + "."
         )

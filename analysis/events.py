@@ -915,6 +915,19 @@ class EventStudyResult:
             out[col] = out[col].astype("Int64")
         return out
 
+    def car_table(self) -> pd.DataFrame:
+        """The full-window CARs for reading: one row per (event, ticker, model), models by name.
+
+        Columns ``event_id, ticker, model`` (display label), ``car_simple, car_log, t, p, p_adj,
+        n_est, reason``.
+        """
+        t = self.summary_frame()
+        t = t.loc[t["window"].isna() | (t["window"] == self.window)]
+        cols = ["event_id", "ticker", "model", "car_simple", "car_log", "t", "p", "p_adj", "n_est", "reason"]
+        out = t.loc[:, cols].reset_index(drop=True)
+        out["model"] = out["model"].map(model_label)
+        return out
+
     def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """Intervals at level ``1 - alpha`` of every estimable CAR, in log and simple returns.
 

@@ -140,6 +140,7 @@ BREAK_METRIC_COLUMNS: tuple[str, ...] = (
     "sup_wald_date",
     "p_sup_wald",
     "verdict",
+    "robust_to_lags",
 )
 
 # Newey-West (1994) rule of thumb: floor(4 * (n / 100) ** (2 / 9)).
@@ -1287,6 +1288,14 @@ class BreakTests:
         Holm-adjusted ``p_slopes`` over the tested pairs (NaN for the others).
     verdicts
         :func:`break_verdict` per pair, on the adjusted p.
+    p_slopes_adj_by_lag
+        Per pair, Holm-adjusted ``p_slopes`` at each HAC lag choice of its
+        :attr:`BreakTest.lag_sensitivity` rows (Holm over the family at each choice;
+        empty for untested pairs).
+    robust_to_lags
+        Per pair: the adjusted p is below ``alpha`` at the headline lag *and* at every
+        lag choice of the sensitivity table (the headline lag alone when that table is
+        empty; ``None`` where not testable).
     btc, tech, alpha
         Factor roles of the verdict rule and its significance level.
     """
@@ -1298,6 +1307,8 @@ class BreakTests:
     sup_wald_reasons: dict[str, str]
     p_slopes_adj: tuple[float, ...]
     verdicts: tuple[str, ...]
+    p_slopes_adj_by_lag: tuple[tuple[float, ...], ...]
+    robust_to_lags: tuple[bool | None, ...]
     btc: str
     tech: str
     alpha: float
@@ -1327,6 +1338,7 @@ class BreakTests:
                     "sup_wald_date": sup_date,
                     "p_sup_wald": sup_p,
                     "sup_wald_covers_date": sw.covers(tested) if sw is not None else pd.NA,
+                    "robust_to_lags": _bool_or_na(self.robust_to_lags[i]),
                     "verdict": self.verdicts[i],
                     "reason": self.reasons[i],
                 }
@@ -1344,8 +1356,9 @@ class BreakTests:
         cols = ["ticker", "requested_date", "break_date", "n_before", "n_after", "btc_lags", "maxlags"]
         cols += [*betas, "wald_slopes", "df_slopes", "p_slopes", "p_slopes_adj", "intercept_shift"]
         cols += ["p_intercept", "p_joint", "p_chow_equal_var", "sup_wald", "sup_wald_date", "p_sup_wald"]
-        cols += ["sup_wald_covers_date", "verdict", "reason"]
+        cols += ["sup_wald_covers_date", "robust_to_lags", "verdict", "reason"]
         out = pd.DataFrame(rows).reindex(columns=cols)
+        out["robust_to_lags"] = out["robust_to_lags"].astype("boolean")
         for col in ("n_before", "n_after", "btc_lags", "maxlags", "df_slopes"):
             out[col] = out[col].astype("Int64")
         out["ticker"] = out["ticker"].astype(str)
@@ -1354,7 +1367,8 @@ class BreakTests:
     def metrics(self) -> pd.DataFrame:
         """The ``breaks`` metrics record: exactly :data:`BREAK_METRIC_COLUMNS`.
 
-        ``break_date`` is the session tested (the requested date where not testable).
+        ``break_date`` is the session tested (the requested date where not testable);
+        ``robust_to_lags`` (nullable bool) is :attr:`robust_to_lags`.
         """
         rows = []
         for i, ((ticker, when), bt) in enumerate(zip(self.pairs, self.tests, strict=True)):
@@ -1369,9 +1383,12 @@ class BreakTests:
                     "sup_wald_date": sup_date,
                     "p_sup_wald": sup_p,
                     "verdict": self.verdicts[i],
+                    "robust_to_lags": _bool_or_na(self.robust_to_lags[i]),
                 }
             )
-        return pd.DataFrame(rows, columns=list(BREAK_METRIC_COLUMNS))
+        out = pd.DataFrame(rows, columns=list(BREAK_METRIC_COLUMNS))
+        out["robust_to_lags"] = out["robust_to_lags"].astype("boolean")
+        return out
 
     def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """HAC intervals of the betas before/after/shift of every tested pair (:meth:`BreakTest.conf_int`)."""
@@ -1381,16 +1398,32 @@ class BreakTests:
             return pd.DataFrame(columns=cols)
         return pd.concat(frames, ignore_index=True)
 
+    def before_after(self, date: DateLike, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+        """Slope intervals before and after ``date`` (no intercept, no shift rows), for the figure."""
+        ci = self.conf_int(alpha)
+        when = pd.Timestamp(as_timestamp(date, "date")).normalize()
+        keep = (
+            (pd.to_datetime(ci["break_date"]) == when) & (ci["param"] != "const") & (ci["period"] != "shift")
+        )
+        return ci.loc[keep].reset_index(drop=True)
+
     def lag_sensitivity(self) -> pd.DataFrame:
-        """``p_slopes`` and ``p_intercept`` by HAC lag for every tested pair (one row per lag)."""
+        """``p_slopes``, its Holm-adjusted value and ``p_intercept`` by HAC lag for every tested pair.
+
+        One row per (pair, lag choice); ``p_slopes_adj`` is Holm over the family at that lag choice.
+        """
         frames = [
-            bt.lag_sensitivity.assign(ticker=str(bt.ticker), break_date=bt.break_date)
-            for bt in self.tests
+            bt.lag_sensitivity.assign(
+                ticker=str(bt.ticker),
+                break_date=bt.break_date,
+                p_slopes_adj=list(self.p_slopes_adj_by_lag[i]),
+            )
+            for i, bt in enumerate(self.tests)
             if bt is not None
         ]
         if not frames:
             return pd.DataFrame(
-                columns=["ticker", "break_date", "rule", "maxlags", "p_slopes", "p_intercept"]
+                columns=["ticker", "break_date", "rule", "maxlags", "p_slopes", "p_intercept", "p_slopes_adj"]
             )
         out = pd.concat(frames, ignore_index=True)
         first = ["ticker", "break_date"]
@@ -1405,12 +1438,18 @@ class BreakTests:
             return []
         when = self.pairs[0][1] if date is None else as_timestamp(date, "date")
         out = []
-        for (ticker, at), verdict, p_adj in zip(self.pairs, self.verdicts, self.p_slopes_adj, strict=True):
+        for i, ((ticker, at), verdict, p_adj) in enumerate(
+            zip(self.pairs, self.verdicts, self.p_slopes_adj, strict=True)
+        ):
             if at != when:
                 continue
             note = f"slopes-only HAC Wald, Holm over {len(self.pairs)} tests"
             if not math.isnan(p_adj):
                 note += f"; adjusted p = {p_adj:.3g}"
+            if self.robust_to_lags[i]:
+                note += "; significant at every HAC lag choice"
+            elif p_adj < self.alpha:
+                note += "; not robust to the HAC lag choice"
             out.append(
                 {
                     "name": f"{ticker}: beta shift at {at.date()}",
@@ -1422,8 +1461,33 @@ class BreakTests:
             )
         return out
 
+    def _lag_text(self, i: int) -> str:
+        """Whether pair ``i``'s Holm-adjusted significance holds at every HAC lag choice ('' if untested)."""
+        bt, adj = self.tests[i], self.p_slopes_adj_by_lag[i]
+        if bt is None or not adj:
+            return ""
+        table = bt.lag_sensitivity
+        labels = [
+            f"{int(lag)}{' (Newey-West)' if rule == 'Newey-West' else ''}"
+            for lag, rule in zip(table["maxlags"], table["rule"], strict=True)
+        ]
+        below = [lab for lab, p in zip(labels, adj, strict=True) if p < self.alpha]
+        above = [lab for lab, p in zip(labels, adj, strict=True) if not p < self.alpha]
+        a = f"{self.alpha:g}"
+        if self.robust_to_lags[i]:
+            return (
+                f"; significant after Holm at every HAC lag choice (maxlags {', '.join(labels)}; largest "
+                f"adjusted p = {max(adj):.3g}): robust to the lag choice"
+            )
+        if self.p_slopes_adj[i] < self.alpha:
+            failing = ", ".join(above)
+            return f"; **not robust to the HAC lag choice**: Holm-adjusted p >= {a} at maxlags {failing}"
+        if below:
+            return f"; Holm-adjusted p < {a} only at maxlags {', '.join(below)}"
+        return f"; not significant at any HAC lag choice (maxlags {', '.join(labels)})"
+
     def sentences(self) -> list[str]:
-        """One Markdown bullet per (ticker, date) stating betas, tests and the verdict."""
+        """One Markdown bullet per (ticker, date): betas, tests, verdict and its robustness to the HAC lag."""
         lines = []
         for i, ((ticker, when), bt) in enumerate(zip(self.pairs, self.tests, strict=True)):
             sw = self.sup_wald.get(ticker)
@@ -1449,7 +1513,7 @@ class BreakTests:
             lines.append(
                 f"- **{ticker}** at {bt.break_date.date()}: {betas}; slopes-only HAC Wald "
                 f"p = {bt.p_slopes:.3g} (Holm-adjusted {self.p_slopes_adj[i]:.3g}), intercept shift "
-                f"p = {bt.p_intercept:.3g}{sup}: **{self.verdicts[i]}**."
+                f"p = {bt.p_intercept:.3g}{sup}: **{self.verdicts[i]}**{self._lag_text(i)}."
             )
         return lines
 
@@ -1482,6 +1546,46 @@ def _holm_adjusted(p_values: Sequence[float], alpha: float) -> FloatArray:
 
         out[ok] = multipletests(p_raw[ok], alpha=alpha, method="holm")[1]
     return out
+
+
+def _lag_robustness(
+    results: Sequence[BreakTest | None], p_adj: Sequence[float], alpha: float
+) -> tuple[tuple[tuple[float, ...], ...], tuple[bool | None, ...]]:
+    """Holm-adjusted ``p_slopes`` per HAC lag choice and whether significance holds at all of them.
+
+    Row ``j`` of every tested pair's :attr:`BreakTest.lag_sensitivity` is the same lag choice; Holm
+    runs over the family at each choice, as for the headline p. A pair is robust when its adjusted p
+    is below ``alpha`` at the headline lag and at every choice (a missing p counts as not below).
+    """
+    n_choices = max((len(r.lag_sensitivity) for r in results if r is not None), default=0)
+    by_lag = [
+        _holm_adjusted(
+            [
+                _num(r.lag_sensitivity["p_slopes"].iloc[j])
+                if r is not None and j < len(r.lag_sensitivity)
+                else math.nan
+                for r in results
+            ],
+            alpha,
+        )
+        for j in range(n_choices)
+    ]
+    adjusted: list[tuple[float, ...]] = []
+    robust: list[bool | None] = []
+    for i, r in enumerate(results):
+        if r is None:
+            adjusted.append(())
+            robust.append(None)
+            continue
+        mine = tuple(float(by_lag[j][i]) for j in range(len(r.lag_sensitivity)))
+        adjusted.append(mine)
+        robust.append(bool(p_adj[i] < alpha and all(p < alpha for p in mine)))
+    return tuple(adjusted), tuple(robust)
+
+
+def _bool_or_na(value: bool | None) -> Any:
+    """``value`` for a nullable-boolean column (``pd.NA`` for ``None``)."""
+    return pd.NA if value is None else bool(value)
 
 
 def _family_verdict(r: BreakTest | None, p_adj: float, reason: str, btc: str, tech: str, alpha: float) -> str:
@@ -1542,7 +1646,9 @@ def break_tests(
     -----
     Holm (``statsmodels.stats.multitest.multipletests(method="holm")``) over the
     pairs that could be tested; verdicts use the adjusted p (:func:`break_verdict`).
-    Changes of the BTC beta include its lag terms.
+    Changes of the BTC beta include its lag terms. Holm is repeated at each HAC lag of
+    ``sensitivity_maxlags``; :attr:`BreakTests.robust_to_lags` says whether the adjusted p
+    stays below ``alpha`` at all of them (and at the headline lag).
     """
     check_choice(on_error, "on_error", ("report", "raise"))
     _check_alpha(alpha)
@@ -1582,6 +1688,7 @@ def break_tests(
         _family_verdict(r, p, why, btc, tech, alpha)
         for r, p, why in zip(results, p_adj, reasons, strict=True)
     ]
+    by_lag, robust = _lag_robustness(results, [float(p) for p in p_adj], alpha)
     return BreakTests(
         pairs=tuple(pairs),
         tests=tuple(results),
@@ -1590,6 +1697,8 @@ def break_tests(
         sup_wald_reasons=sup_reasons,
         p_slopes_adj=tuple(float(p) for p in p_adj),
         verdicts=tuple(verdicts),
+        p_slopes_adj_by_lag=by_lag,
+        robust_to_lags=robust,
         btc=btc,
         tech=tech,
         alpha=alpha,

@@ -19,10 +19,6 @@ from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.tools.sm_exceptions import InfeasibleTestError
-from statsmodels.tsa.api import VAR
-from statsmodels.tsa.stattools import grangercausalitytests
 
 from ._typing import Pair
 from ._validation import check_choice, check_int, require_columns
@@ -86,6 +82,8 @@ def _maxlags(maxlags: int, maxlag: int | None) -> int:
 def _select_order(data: pd.DataFrame, maxlags: int, ic: str, x: str, y: str) -> tuple[int, int]:
     """(lag used, order selected): the VAR order by ``ic``, raised to at least 1."""
     _check_lag_fits(maxlags, len(data), "maxlags", x, y)
+    from statsmodels.tsa.vector_ar.var_model import VAR  # = statsmodels.tsa.api.VAR, lighter import
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels warns about the unnamed index
         order = VAR(data.to_numpy(dtype=np.float64)).select_order(maxlags, trend="c")
@@ -143,6 +141,9 @@ def _direction(
     values: np.ndarray, cause: str, effect: str, lag: int, cov_type: str, hac_maxlags: int | None
 ) -> dict[str, object]:
     """Classic F and robust Wald test of ``cause -> effect``; ``values`` columns are (effect, cause)."""
+    from statsmodels.tools.sm_exceptions import InfeasibleTestError
+    from statsmodels.tsa.stattools import grangercausalitytests
+
     try:
         # Older statsmodels printed every test; keep notebooks quiet whatever the version.
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
@@ -445,6 +446,8 @@ def cross_correlation(
         raise ConfigError(f"max_lag ({max_lag}) is longer than the data ({len(returns)} sessions)")
     xs = returns[x].to_numpy(dtype=np.float64)
     ys = returns[y]
+    from scipy import stats
+
     crit = float(stats.norm.ppf(1.0 - a / 2.0))
     lags = np.arange(-max_lag, max_lag + 1)
     corr = np.full(lags.size, np.nan)

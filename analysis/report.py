@@ -364,10 +364,18 @@ def _index_html(
     claims_nb = results.get("05-article-claims", {})
     claims = claims_nb.get("claims", []) or []
     stability = {str(k): v for k, v in (claims_nb.get("claims_stability") or {}).items()}
+    # Captions: each figure's title as recorded by its notebook (file name when none was recorded).
+    captions = {
+        f"{name}.png": str(text)
+        for res in results.values()
+        for name, text in (res.get("figure_titles") or {}).items()
+        if text
+    }
     thumbs = "".join(
-        f'<figure><a href="figures/{_esc(f)}"><img src="figures/{_esc(f)}" alt="{_esc(f)}"></a>'
-        f"<figcaption>{_esc(f)}</figcaption></figure>"
+        f'<figure><a href="figures/{_esc(f)}"><img src="figures/{_esc(f)}" alt="{_esc(cap)}"></a>'
+        f'<figcaption title="{_esc(f)}">{_esc(cap)}</figcaption></figure>'
         for f in meta["figures"]
+        for cap in [captions.get(f, f)]
     )
     notes = []
     for nb, res in results.items():

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.api import VAR
 
 from ._typing import DateLike
 from ._validation import as_timestamp, check_choice, check_index, check_int, require_columns, slice_period
@@ -342,6 +341,8 @@ def spillover_table(
     h = check_int(horizon, "horizon", minimum=1, unit="sessions")
     frame = _complete(data, columns, "data")
     _check_df(len(frame), p, frame.shape[1], "data")
+    from statsmodels.tsa.vector_ar.var_model import VAR  # = statsmodels.tsa.api.VAR, lighter import
+
     fit = VAR(frame.to_numpy()).fit(p, trend="c")
     theta = _gfevd(np.asarray(fit.ma_rep(h - 1)), np.asarray(fit.sigma_u))
     names = [str(c) for c in frame.columns]

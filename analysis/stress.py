@@ -29,7 +29,6 @@ from typing import Any, Literal, cast, overload
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._typing import DateLike, Pair
 from ._validation import as_timestamp, check_choice, check_index, check_int, check_open_unit, require_columns
@@ -1175,6 +1174,8 @@ def _tail_coexceedance(
     hx, hy, hb = _tail_counts(values, level, tail)
     n_x, n_y, n_both = int(hx.sum()), int(hy.sum()), int(hb.sum())
     p0 = (n_x / n) * (n_y / n)
+    from scipy import stats
+
     pvalue = float(stats.binomtest(n_both, n, p0, alternative="greater").pvalue)
     draws = np.empty(0)
     ratio_se = block = float("nan")

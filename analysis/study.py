@@ -27,12 +27,71 @@ from .coverage import Coverage, ShortSample, data_coverage
 from .errors import ConfigError
 from .pipeline import SYNTHETIC_BANNER, StudyPanel, StudyRequest, open_panel, ticker_list
 
-__all__ = ["SYNTHETIC_BANNER", "Notebook", "format_table", "start", "to_jsonable"]
+__all__ = [
+    "COLUMN_LABELS",
+    "SYNTHETIC_BANNER",
+    "Notebook",
+    "column_label",
+    "format_table",
+    "start",
+    "to_jsonable",
+]
 
 #: Decimals of floats in displayed tables.
 TABLE_DECIMALS = 3
 #: Text shown for a missing value in a displayed table.
 MISSING_TEXT = "–"
+#: Readable headers of the library's table columns (others: underscores become spaces).
+COLUMN_LABELS: dict[str, str] = {
+    "event_id": "event",
+    "param": "term",
+    "coef": "coefficient",
+    "ci_low": "95% low",
+    "ci_high": "95% high",
+    "p_adj": "p (Holm)",
+    "car_simple": "CAR (simple)",
+    "car_log": "CAR (log)",
+    "n_est": "estimation sessions",
+    "rho": "ρ",
+    "se_ratio": "bootstrap / Fisher SE",
+    "ci_fisher_lo": "Fisher low",
+    "ci_fisher_hi": "Fisher high",
+    "ci_bootstrap_lo": "bootstrap low",
+    "ci_bootstrap_hi": "bootstrap high",
+    "p_fisher": "p (Fisher)",
+    "p_bootstrap": "p (bootstrap)",
+    "p_bootstrap_adj": "p (bootstrap, Holm)",
+    "diff": "difference",
+    "rho_stress": "ρ stress",
+    "rho_calm": "ρ calm",
+    "rho_star": "ρ* (Forbes–Rigobon)",
+    "ci_star_lo": "ρ* low",
+    "ci_star_hi": "ρ* high",
+    "n_stress": "stress sessions",
+    "n_calm": "calm sessions",
+    "p_slopes": "p (slopes)",
+    "p_slopes_adj": "p (slopes, Holm)",
+    "p_intercept": "p (intercept)",
+    "sup_wald_date": "sup-Wald date",
+    "p_sup_wald": "p (sup-Wald)",
+    "robust_to_lags": "robust to HAC lags",
+    "p_wald": "p (robust Wald)",
+    "p_wald_adj": "p (robust Wald, Holm)",
+    "t_bmp": "t (BMP)",
+    "p_bmp": "p (BMP)",
+    "t_kp": "t (Kolari–Pynnönen)",
+    "p_kp": "p (Kolari–Pynnönen)",
+    "mean_scar": "mean SCAR",
+    "rbar": "mean residual correlation",
+}
+
+
+def column_label(name: object) -> str:
+    """The readable header of a table column (:data:`COLUMN_LABELS`, else underscores as spaces)."""
+    text = str(name)
+    return COLUMN_LABELS.get(text, text.replace("_", " "))
+
+
 #: Longest warning message recorded (a traceback-sized message is cut here, with a marker).
 MAX_WARNING_CHARS = 2000
 
@@ -151,6 +210,7 @@ class Notebook:
     short: list[ShortSample] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    figure_titles: dict[str, str] = field(default_factory=dict)
     kept: dict[str, Any] = field(default_factory=dict)
 
     # -- display -------------------------------------------------------------------
@@ -197,21 +257,30 @@ class Notebook:
         if frame.empty:
             self.md("*No rows.*")
             return
+        shown = format_table(frame, decimals=decimals, percent=percent)
+        labels = {c: column_label(c) for c in shown.columns}
+        shown = shown.rename(columns={**labels, **dict(rename or {})})
+        index = not isinstance(shown.index, pd.RangeIndex)  # a 0..n index says nothing: not shown
         with pd.option_context("display.max_colwidth", None, "display.max_rows", 500):
-            shown = format_table(frame, decimals=decimals, percent=percent, rename=rename)
-            display(shown)  # type: ignore[no-untyped-call]
+            bundle = {
+                "text/html": shown.to_html(index=index, escape=True, border=0, classes="dataframe"),
+                "text/plain": shown.to_string(index=index),
+            }
+        display(bundle, raw=True)  # type: ignore[no-untyped-call]
 
     def figure(self, fig: Any, name: str) -> None:
         """Render ``fig`` once: save it as ``figures/<name>.png`` (if outputs are kept) and show it."""
         import matplotlib.pyplot as plt
         from IPython.display import Image, display
 
-        from .plots import figure_png, save_figure
+        from .plots import figure_png, figure_title, save_figure
 
         png = figure_png(fig)
         if self.output_dir is not None:
             save_figure(fig, self.output_dir / "figures", name, png=png)
         self.figures.append(name)
+        if title := figure_title(fig):
+            self.figure_titles[name] = title
         plt.close(fig)
         display(Image(data=png))  # type: ignore[no-untyped-call]
 
@@ -246,7 +315,8 @@ class Notebook:
             return []
         if missing:
             self.skipped.append({"section": section, "missing": missing, "partial": True})
-            self.md(f"*{section[:1].upper() + section[1:]}: no data for {', '.join(missing)} in this run; left out.*")
+            name = section[:1].upper() + section[1:]
+            self.md(f"*{name}: no data for {', '.join(missing)} in this run; left out.*")
         return have
 
     def note_short(self, samples: Sequence[ShortSample]) -> None:
@@ -286,6 +356,7 @@ class Notebook:
             "short_samples": [s.text() for s in self.short],
             "skipped": list(self.skipped),
             "figures": list(self.figures),
+            "figure_titles": dict(self.figure_titles),
             **merged,
         }
         clean: dict[str, Any] = to_jsonable(doc)

@@ -6,8 +6,9 @@ Run with ``make bench`` (which adds ``--suite``) or ``python benchmarks/bench.py
   ``analysis.rolling.rolling_betas_panel`` on 500 tickers x 2,520 sessions with NaN holes and
   late starts: both times, the ratio (target >= 50x), peak memory and the max abs difference;
 * rolling correlations: ``rolling_correlation_panel`` vs pandas ``rolling().corr()`` (ratio);
-* the papermill floor (five one-cell kernels, two at a time, run as the report runs them) and a
-  warm synthetic report: report / floor (goal <= 2x) and per-notebook imports/compute/figures;
+* the papermill floor (one one-cell kernel per report notebook, as many at a time as the report
+  runs, executed as the report executes notebooks) and a warm synthetic report: report / floor
+  (goal <= 2x) and per-notebook imports/compute/figures;
 * offline ``auto`` vs ``synthetic`` source (``sources.load_raw`` in fresh processes, temp data
   dir, no cache, no snapshot variable): the extra seconds (target <= 2 s);
 * ``--suite``: wall time of the ``make test`` pytest command (target <= 180 s).
@@ -61,8 +62,7 @@ SEED = 20251202
 REPEATS = 3  # best-of for the fast kernels
 
 AS_OF = "2025-12-02"
-FLOOR_KERNELS = 5
-FLOOR_JOBS = 2
+# The floor runs as many kernels as the report runs notebooks, as many at a time (see _report_shape).
 FLOOR_CELL = "%matplotlib inline\nimport pandas\nimport matplotlib.pyplot"
 SUITE_CMD = (
     "-m pytest -n 2 --dist loadfile --nbval --nbval-current-env "
@@ -186,8 +186,15 @@ def bench_correlation(rets: pd.DataFrame) -> list[Row]:
 # ----------------------------------------------------------------------------- report vs floor
 
 
-def run_floor(work: Path) -> float:
-    """Wall seconds of five one-cell kernels, two at a time, executed as the report executes notebooks."""
+def _report_shape() -> tuple[int, int]:
+    """(notebooks, jobs) of a default report run, so the floor is like-for-like with the report."""
+    from analysis import report
+
+    return len(report.NOTEBOOKS), report.ReportOptions().jobs
+
+
+def run_floor(work: Path, kernels: int, jobs: int) -> float:
+    """Wall seconds of ``kernels`` one-cell kernels, ``jobs`` at a time, run as the report runs notebooks."""
     import nbformat
 
     from analysis import report
@@ -196,7 +203,7 @@ def run_floor(work: Path) -> float:
     out = work / "floor-out"
     src.mkdir(exist_ok=True)
     out.mkdir(exist_ok=True)
-    names = tuple(f"floor{i}" for i in range(FLOOR_KERNELS))
+    names = tuple(f"floor{i}" for i in range(kernels))
     for name in names:
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_CELL)])
         nb.metadata["kernelspec"] = {
@@ -206,7 +213,7 @@ def run_floor(work: Path) -> float:
         }
         nbformat.write(nb, src / f"{name}.ipynb")
     t0 = time.perf_counter()
-    runs = report.execute_notebooks(names, out, {}, jobs=FLOOR_JOBS, src_dir=src)
+    runs = report.execute_notebooks(names, out, {}, jobs=jobs, src_dir=src)
     seconds = time.perf_counter() - t0
     failed = [f"{r.name}: {r.error}" for r in runs if r.error]
     if failed:
@@ -250,11 +257,12 @@ def _per_notebook(status: dict[str, Any]) -> None:
 
 def bench_report() -> list[Row]:
     """Papermill floor and a warm synthetic report, measured in the same run."""
+    kernels, jobs = _report_shape()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         work = Path(tmp)
-        run_floor(work)  # warm-up: kernelspec lookup, disk cache
-        floor = run_floor(work)
+        run_floor(work, kernels, jobs)  # warm-up: kernelspec lookup, disk cache
+        floor = run_floor(work, kernels, jobs)
         run_synthetic_report(work / "warmup")
         t0 = time.perf_counter()
         out = run_synthetic_report(work / "report")
@@ -263,7 +271,8 @@ def bench_report() -> list[Row]:
         status = json.loads(status_file.read_text()) if status_file.is_file() else {}
     ratio = total / floor
     print(
-        f"papermill floor ({FLOOR_KERNELS} one-cell kernels, {FLOOR_JOBS} at a time): {floor:.2f} s; "
+        f"papermill floor ({kernels} one-cell kernels, {jobs} at a time, as the report's {kernels} "
+        f"notebooks): {floor:.2f} s; "
         f"warm synthetic report: {total:.2f} s -> {ratio:.2f}x the floor"
     )
     _per_notebook(status)

@@ -186,6 +186,35 @@ def test_crypto_tech_together_correlation(
     assert f"(n={len(rets)})" in r["measured_text"]
 
 
+def test_bands_are_honest_and_drawn_in_percent(table: pd.DataFrame) -> None:
+    """A band only where the measured value alone decides; drawn in percent for fractions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis import plots
+
+    together = row(table, "crypto_tech_together")  # the rule also needs both returns negative
+    assert math.isnan(together["band_lo"]) and math.isnan(together["band_hi"])
+    ndx = row(table, "ndx_30d")
+    assert (ndx["band_lo"], ndx["band_hi"]) == (pytest.approx(-0.025), pytest.approx(-0.005))
+    fig = plots.claims_chart(table, source="Source: test")
+    try:
+        panels = dict(zip(table["claim_id"], fig.axes, strict=False))
+        bands = {
+            cid: [p for p in ax.patches if p.get_gid() == plots.claims.BAND_GID] for cid, ax in panels.items()
+        }
+        assert not bands["crypto_tech_together"]
+        (band,) = bands["ndx_30d"]
+        lo, hi = band.get_x(), band.get_x() + band.get_width()
+        assert (lo, hi) == (pytest.approx(-2.5), pytest.approx(-0.5))
+        assert all(ax.get_ylabel() != "figure" for ax in fig.axes)
+        assert any("Green band" in t for t in plots.figure_texts(fig)), "the chart says what the band is"
+    finally:
+        plt.close(fig)
+
+
 # ----------------------------------------------------------------------------- flipped values
 
 

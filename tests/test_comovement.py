@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import comovement
+from analysis import comovement, stress
 from analysis.errors import ConfigError
 
 N = 900
@@ -72,6 +72,51 @@ def test_stress_rows_condition_on_the_first_ticker() -> None:
     assert set(t["conditioning"]) == set(t["a"])
     assert cm.stress_spec.conditioning == "^NDX"
     assert int(cm.stress_years[["stress", "calm", "undefined"]].to_numpy().sum()) == len(cm.mask)
+
+
+#: Length of the alternating calm / high-volatility spells of the tech factor (sessions).
+SPELL = 60
+#: Miner-tech correlation on stress days with contagion, and otherwise.
+RHO_CONTAGION, RHO_BASE = 0.9, 0.2
+
+
+def _contagion_returns(seed: int, contagion: bool) -> pd.DataFrame:
+    """Tech with volatility spells (twice the vol every fourth spell); the miner's correlation with
+    tech jumps to RHO_CONTAGION on the study's own stress days when ``contagion``."""
+    rng = np.random.default_rng(seed)
+    idx = pd.bdate_range("2021-01-04", periods=N, name="Date")
+    z = rng.standard_normal((3, N))
+    vol = np.where((np.arange(N) // SPELL) % 4 == 3, 2.0, 1.0)
+    frame = pd.DataFrame(
+        {"BTC-USD": 0.03 * (0.3 * z[0] + np.sqrt(1 - 0.09) * z[1]), "^NDX": 0.012 * vol * z[0]}, index=idx
+    )
+    mask = stress.stress_mask(frame, stress.StressSpec(kind="volatility", conditioning="^NDX"))
+    rho = np.where(mask.fillna(False).to_numpy(dtype=bool) & contagion, RHO_CONTAGION, RHO_BASE)
+    frame["MINER"] = 0.04 * (rho * z[0] + np.sqrt(1 - rho**2) * z[2])
+    return frame
+
+
+@pytest.mark.parametrize("contagion", [True, False])
+def test_sentences_state_the_miners_forbes_rigobon_results(contagion: bool) -> None:
+    cm = _study(_contagion_returns(11, contagion))
+    lines = cm.sentences()
+    table = cm.stress.summary_frame()
+    assert set(table["sample"]) == {"all", "excluding 2022"} and cm.stress_spec_year() == "2022"
+    for cond in ("^NDX", "BTC-USD"):
+        bullet = next(s for s in lines if s.startswith(f"- Miners vs {cond} in stress"))
+        assert "whole sample:" in bullet and "without 2022:" in bullet
+        for r in table[(table["a"] == cond) & (table["b"] == "MINER")].itertuples():
+            cell = f"MINER {r.rho_star:.2f} vs calm {r.rho_calm:.2f} (Holm p = {r.p_bootstrap_adj:.3g})"
+            assert cell in bullet
+    verdict = next(s for s in lines if s.startswith("- Miner contagion after Holm"))
+    assert "over the 3 pairs of each sample" in verdict
+    if contagion:
+        assert "**significant** for" in verdict
+        assert "MINER/^NDX (whole sample)" in verdict and "MINER/^NDX (without 2022)" in verdict
+    else:
+        assert "no miner pair is significant, with or without 2022" in verdict
+    named = table[(table["b"] == "MINER") & (table["p_bootstrap_adj"] < cm.alpha)]
+    assert verdict.count("MINER/") == len(named)  # every significant miner row, and only those
 
 
 def test_short_recent_windows_are_reported() -> None:

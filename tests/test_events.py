@@ -615,7 +615,8 @@ def test_event_study_on_the_real_snapshot(market_data_dir: Path) -> None:
 
 LONG_LABELS = [
     "Fourth bitcoin halving (block 840,000; block subsidy 6.25 -> 3.125 BTC)",
-    "TeraWulf signs AI/HPC hosting leases with Fluidstack, with a Google backstop of Fluidstack's lease obligations",
+    "TeraWulf signs AI/HPC hosting leases with Fluidstack, with a Google backstop of Fluidstack's "
+    "lease obligations",
     "American Bitcoin (ABTC) first session on Nasdaq after the Gryphon Digital Mining merger",
     "AWS makes Trainium 3 generally available (re:Invent 2025)",
     "American Bitcoin lock-up expiry: ABTC down as much as ~50% intraday; Hut 8 down ~12%",

@@ -398,6 +398,37 @@ def test_sup_wald_bad_parameters(returns: pd.DataFrame, kwargs: dict[str, object
         ex.sup_wald_test(returns, **args)  # type: ignore[arg-type]
 
 
+#: Size check of the sup-Wald bootstrap: replications, sessions and bootstrap draws per replication
+#: (small samples keep it fast). With B = 99 the test rejects when at most 3 draws exceed the
+#: statistic, a nominal level of 4%.
+SW_REPS, SW_N, SW_BOOT = 200, 120, 99
+#: Band of the rejection rate at 5%: about -2 to +4.5 Monte Carlo standard errors (1.4 points) around
+#: the nominal 4%; 600 replications of this design reject at 4.0%.
+SW_SIZE_BAND = (0.01, 0.11)
+
+
+def _no_break_frame(rng: np.random.Generator) -> pd.DataFrame:
+    """Constant betas (BTC, lagged BTC, tech); t5 errors; tech's volatility doubles half-way."""
+    t5 = np.sqrt(3.0 / 5.0)
+    btc = 0.03 * rng.standard_t(5, SW_N + 1) * t5
+    ndx = 0.013 * rng.standard_t(5, SW_N) * t5
+    ndx[SW_N // 2 :] *= 2.0  # a regressor regime change is not a slope break
+    e = 0.03 * rng.standard_t(5, SW_N) * t5
+    y = 0.001 + 0.8 * btc[1:] + 0.3 * btc[:-1] + 1.2 * ndx + e
+    idx = pd.bdate_range("2022-01-03", periods=SW_N, name="Date")
+    return pd.DataFrame({"Y": y, "BTC-USD": btc[1:], "^NDX": ndx}, index=idx)
+
+
+def test_sup_wald_keeps_its_size_without_a_slope_break() -> None:
+    rng = np.random.default_rng(2024)
+    p = np.array(
+        [ex.sup_wald_test(_no_break_frame(rng), "Y", n_boot=SW_BOOT, seed=rep).p for rep in range(SW_REPS)]
+    )
+    size = float(np.mean(p < 0.05))
+    assert SW_SIZE_BAND[0] <= size <= SW_SIZE_BAND[1], size
+    assert 0.35 < p.mean() < 0.65  # roughly uniform p-values under the null
+
+
 # ----------------------------------------------------------------------------- family and verdicts
 
 
@@ -441,9 +472,13 @@ def test_break_tests_family_holm_metrics_and_verdicts(returns: pd.DataFrame) -> 
             "sup_wald_date",
             "p_sup_wald",
             "verdict",
+            "robust_to_lags",
         )
     )
     assert list(metrics["verdict"]) == list(fam.verdicts)
+    assert metrics["robust_to_lags"].dtype == "boolean"
+    assert metrics["robust_to_lags"].tolist() == [True, False, pd.NA, pd.NA]
+    assert fam.robust_to_lags == (True, False, None, None)
     assert metrics.loc[2, "break_date"] == pd.Timestamp("2030-01-01")
     assert metrics.loc[0, "sup_wald_date"] == fam.sup_wald["WULF"].break_date
     assert "SHORT" in fam.sup_wald_reasons and np.isnan(metrics.loc[3, "p_sup_wald"])
@@ -457,10 +492,65 @@ def test_break_tests_family_holm_metrics_and_verdicts(returns: pd.DataFrame) -> 
     assert len(fam.conf_int()) == 2 * 9 and len(fam.lag_sensitivity()) == 2 * 5
     lines = fam.sentences()
     assert len(lines) == 4 and "**shift, not toward tech**" in lines[0] and "Holm-adjusted" in lines[0]
+    assert "significant after Holm at every HAC lag choice" in lines[0]
+    assert "not significant at any HAC lag choice" in lines[1]
+    assert "HAC lag" not in lines[2] and "HAC lag" not in lines[3]  # not testable
+    assert "significant at every HAC lag choice" in fam.headline()[0]["note"]
     with pytest.raises(ConfigError, match="outside WULF's data"):
         ex.break_tests(returns, [("WULF", "2030-01-01")], sup_wald=False, on_error="raise")
     with pytest.raises(ConfigError, match="ticker 'XYZ' not in returns"):
         ex.break_tests(returns, [("XYZ", "2022-01-03")])
+
+
+#: Autocorrelated case: sample, AR(1) persistence of the factor and the error, and a seed whose
+#: moderate slope shift is significant at short HAC lags but not at 20 (checked in the test).
+LAG_N, LAG_PHI, LAG_SEED = 500, 0.9, 22
+
+
+def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
+    """Stationary AR(1) with persistence ``phi`` and unconditional sd ``sd``."""
+    shocks = rng.standard_normal(n) * sd * np.sqrt(1.0 - phi**2)
+    out = np.empty(n)
+    out[0] = shocks[0] / np.sqrt(1.0 - phi**2)
+    for t in range(1, n):
+        out[t] = phi * out[t - 1] + shocks[t]
+    return out
+
+
+def test_break_robust_to_lags_only_when_significant_at_every_lag() -> None:
+    """Y: persistent factor and error, a moderate tech-beta shift (HAC lags matter); S: strong shift."""
+    rng = np.random.default_rng(LAG_SEED)
+    btc = 0.03 * rng.standard_normal(LAG_N)
+    ndx = _ar1(rng, LAG_N, LAG_PHI, 0.013)
+    e = _ar1(rng, LAG_N, LAG_PHI, 0.03)
+    after = np.arange(LAG_N) >= LAG_N // 2
+    y = 0.8 * btc + (1.2 + 0.35 * after) * ndx + e
+    b_btc = np.where(after, AFTER["BTC-USD"], BEFORE["BTC-USD"])
+    b_ndx = np.where(after, AFTER["^NDX"], BEFORE["^NDX"])
+    strong = b_btc * btc + b_ndx * ndx + NOISE * rng.standard_normal(LAG_N)
+    idx = pd.bdate_range("2022-01-03", periods=LAG_N, name="Date")
+    frame = pd.DataFrame({"Y": y, "S": strong, "BTC-USD": btc, "^NDX": ndx}, index=idx)
+    fam = ex.break_tests(frame, [("Y", idx[LAG_N // 2]), ("S", idx[LAG_N // 2])], sup_wald=False)
+    table = fam.lag_sensitivity()
+    choice = table.groupby("ticker").cumcount()  # row j of each pair: the same lag choice
+    for _, at_lag in table.groupby(choice):  # Holm over the family at each lag choice
+        holm = multipletests(at_lag["p_slopes"], method="holm")[1]
+        np.testing.assert_allclose(at_lag["p_slopes_adj"], holm)
+    y_adj = table.loc[table["ticker"] == "Y", "p_slopes_adj"]
+    # The premise: significant at the headline lag and some lag choices, not at all of them.
+    assert fam.p_slopes_adj[0] < 0.05 and (y_adj < 0.05).any() and (y_adj >= 0.05).any()
+    assert fam.verdicts[0] != ex.VERDICT_NO_SHIFT
+    assert fam.robust_to_lags == (False, True)
+    assert fam.metrics()["robust_to_lags"].tolist() == [False, True]
+    assert fam.summary_frame()["robust_to_lags"].tolist() == [False, True]
+    lines = fam.sentences()
+    assert "**not robust to the HAC lag choice**" in lines[0]
+    failing = table[(table["ticker"] == "Y") & (table["p_slopes_adj"] >= 0.05)]["maxlags"]
+    assert all(str(int(lag)) in lines[0].split("not robust")[1] for lag in failing)
+    assert "significant after Holm at every HAC lag choice" in lines[1]
+    assert "robust to the lag choice" in lines[1]
+    notes = [h["note"] for h in fam.headline()]
+    assert "not robust to the HAC lag choice" in notes[0] and "every HAC lag choice" in notes[1]
 
 
 def test_break_tests_on_synthetic_intercept_only_shift() -> None:

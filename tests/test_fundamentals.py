@@ -712,6 +712,22 @@ def test_market_link_point_in_time_and_small_n() -> None:
         fm.market_link(pd.DataFrame(), _link_panel(shares), as_of="2025-12-02")
 
 
+def test_market_link_sentence_counts_only_firms_with_market_measures() -> None:
+    shares = {"AAA": 0.1, "BBB": 0.2, "CCC": 0.3, "DDD": 0.4}
+    idx = pd.Index(list(shares), name="ticker")
+    prices = pd.DataFrame(
+        {t: [10.0, 9.0] for t in shares}, index=pd.to_datetime(["2025-12-01", "2025-12-02"])
+    )
+    returns = pd.DataFrame(index=prices.index)  # no returns: no beta shift for anyone
+    measures = fm.market_measures(returns, prices.iloc[:1], list(idx), drawdown_date="2025-12-02")
+    assert measures.measures.isna().all().all()  # no close on the drawdown date either
+    link = fm.market_link(measures.measures, _link_panel(shares), as_of="2025-12-02")
+    text = fm.market_link_sentence(link, measures)
+    assert "known for 0 firm(s) with market measures (none)" in text
+    # The drawdown session defaults to the last session of the prices (the as-of session).
+    assert fm.market_measures(returns, prices, list(idx)).drawdown_date == pd.Timestamp("2025-12-02")
+
+
 # -- CLI ---------------------------------------------------------------------------------------------
 
 

@@ -73,3 +73,43 @@ def test_all_lists_importable_public_names() -> None:
     for name in analysis.__all__:
         assert getattr(analysis, name) is not None, name
     assert "StudyRequest" in analysis.__all__ and "run_report" in analysis.__all__
+
+
+#: Imported only by the functions that need them, never by importing an analysis module.
+HEAVY_MODULES = ("arch", "statsmodels", "scipy", "yfinance", "matplotlib", "seaborn", "papermill")
+
+
+def test_importing_analysis_modules_leaves_heavy_libraries_unloaded() -> None:
+    """What a notebook's first cell imports, then every other module (but fetch, the Yahoo source)."""
+    import subprocess
+    import sys
+
+    import analysis
+
+    notebook_cell = (
+        "comovement, exposure, events, study, plots, claims, dynamics, spillover, ai_news, fundamentals, "
+        "crypto_index, clean"
+    )
+    others = sorted(set(analysis._SUBMODULES) | {"cli"})
+    code = (
+        "import importlib, sys\n"
+        f"from analysis import {notebook_cell}\n"
+        f"loaded = [m for m in {HEAVY_MODULES!r} if m in sys.modules]\n"
+        f"for name in {others!r}:\n"
+        "    importlib.import_module('analysis.' + name)\n"
+        f"print(' '.join(loaded) or '-', ' '.join(m for m in {HEAVY_MODULES!r} if m in sys.modules) or '-')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    after_cell, after_all = out.stdout.split()
+    assert after_cell == "-", f"`from analysis import {notebook_cell}` imported {after_cell}"
+    assert after_all == "-", f"importing every analysis module (but fetch) imported {after_all}"
+
+
+def test_lazy_plots_names_resolve() -> None:
+    """``analysis.plots`` loads its figure modules lazily; every public name still resolves."""
+    from analysis import plots
+
+    assert sorted(plots._MODULE_OF) == sorted(plots.__all__)
+    for name in plots.__all__:
+        assert getattr(plots, name) is not None, name
+    assert callable(plots._base.is_colorbar) and "set_style" in dir(plots)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +17,8 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox
 from scipy import stats
 
 from analysis import plots
@@ -133,6 +137,9 @@ def _claims() -> pd.DataFrame:
     )
 
 
+#: Charts whose y axis is categorical and named by its tick labels alone (e.g. "article", "measured").
+TICK_NAMED_Y = frozenset({"claims_chart"})
+
 # Each case draws one chart; synthetic is passed through.
 CASES: dict[str, Callable[[bool], Figure]] = {
     "correlation_heatmap": lambda s: plots.correlation_heatmap(
@@ -171,7 +178,7 @@ CASES: dict[str, Callable[[bool], Figure]] = {
 
 
 def _plot_axes(fig: Figure) -> list[Axes]:
-    return [ax for ax in fig.axes if not plots._base.is_colorbar(ax)]
+    return [ax for ax in fig.axes if not plots._base.is_colorbar(ax) and not plots._base.is_legend_axes(ax)]
 
 
 def _watermarks(ax: Axes) -> list[str]:
@@ -200,7 +207,7 @@ def test_labels_title_and_source_note(case: str) -> None:
     assert axes
     for ax in axes:
         assert ax.get_xlabel().strip(), f"{case}: empty x label"
-        assert ax.get_ylabel().strip(), f"{case}: empty y label"
+        assert ax.get_ylabel().strip() or case in TICK_NAMED_Y, f"{case}: empty y label"
         assert _title(ax), f"{case}: empty title"
         assert not _watermarks(ax)
     assert any(t.split("\n")[0] == SOURCE for t in plots.figure_texts(fig))
@@ -228,7 +235,7 @@ def test_rolling_betas_all_nan_ticker_gets_note() -> None:
     betas = _betas()
     betas["ABTC"] = betas["HUT"].assign(**{"BTC-USD": np.nan, "^NDX": np.nan})
     fig = plots.rolling_betas(betas, source=SOURCE)
-    assert plots.NO_ESTIMATE_TEXT in plots.figure_texts(fig)
+    assert plots.NO_ESTIMATE_TEXT in [" ".join(t.split()) for t in plots.figure_texts(fig)]
     all_nan = {t: f.assign(**{"BTC-USD": np.nan, "^NDX": np.nan}) for t, f in betas.items()}
     with pytest.raises(ConfigError, match="no finite values"):
         plots.rolling_betas(all_nan)
@@ -309,7 +316,8 @@ def test_event_bars_interval_from_se_uses_student_t() -> None:
     fig = plots.event_bars(_car_table(), source=SOURCE)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["E1 · IREN", "E1 · WULF", "E2 · HUT"]  # not-estimable row left out
+    assert labels == ["IREN", "WULF", "HUT"]  # not-estimable row left out
+    assert [t.get_text() for t in ax.texts] == ["E1", "E2"]  # event headers (ids without labels)
     segments = next(c for c in ax.collections if hasattr(c, "get_segments")).get_segments()
     half = (segments[2][1][0] - segments[2][0][0]) / 2.0
     assert half == pytest.approx(stats.t.ppf(0.975, 8.0) * 0.03 * plots.PERCENT)
@@ -424,9 +432,223 @@ def test_event_car_panels_one_panel_per_ticker_readable_legend() -> None:
     fig = plots.event_car_panels(car, labels={"e1": "First deal", "e2": "Second deal"}, source=SOURCE)
     axes = _plot_axes(fig)
     assert [ax.get_title() for ax in axes] == ["IREN", "HUT"]
-    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["First deal", "Second deal"]
+    legend = next(ax.get_legend() for ax in fig.axes if plots._base.is_legend_axes(ax))
+    assert [t.get_text() for t in legend.get_texts()] == ["First deal", "Second deal"]
     assert (
         len({line.get_color() for line in axes[0].get_lines() if not line.get_label().startswith("_")}) == 2
     )
     y = next(line for line in axes[1].get_lines() if line.get_label() == "First deal").get_ydata()
     assert np.nanmax(np.abs(y)) <= 20.0 + 1e-9, "fractions are drawn in percent"
+
+
+# ----------------------------------------------------------------------------- readable layout
+
+
+def _boxes_overlap(a: Bbox, b: Bbox, tol: float = 0.5) -> bool:
+    return a.x0 < b.x1 - tol and b.x0 < a.x1 - tol and a.y0 < b.y1 - tol and b.y0 < a.y1 - tol
+
+
+def _srgb_to_lab(color: str) -> np.ndarray:
+    rgb = np.array(matplotlib.colors.to_rgb(color))
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ lin
+    xyz /= np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
+    return np.array([116.0 * f[1] - 16.0, 500.0 * (f[0] - f[1]), 200.0 * (f[1] - f[2])])
+
+
+def test_every_universe_ticker_has_its_own_colour() -> None:
+    from analysis.universe import load_universe
+
+    universe = load_universe()
+    colours = {t: plots.ticker_color(t) for t in universe.tickers}
+    assert len(set(colours.values())) == len(colours), "two tickers share a colour"
+    labs = {t: _srgb_to_lab(c) for t, c in colours.items()}
+    for a, b in itertools.combinations(colours, 2):
+        assert np.linalg.norm(labs[a] - labs[b]) >= 20.0, f"{a} and {b} look alike"
+    # The four AI-pivot miners are drawn together everywhere: clearly different hues, not shades.
+    for a, b in itertools.combinations(universe.group("ai_miners"), 2):
+        rgb = np.linalg.norm(
+            np.subtract(matplotlib.colors.to_rgb(colours[a]), matplotlib.colors.to_rgb(colours[b]))
+        )
+        assert rgb >= 0.4, f"{a} and {b}: RGB distance {rgb:.2f}"
+        hue = np.linalg.norm(labs[a][1:] - labs[b][1:])
+        assert hue >= 50.0, f"{a} and {b}: similar hues (a*b* distance {hue:.0f})"
+
+
+def test_ticker_colours_are_the_same_in_every_figure() -> None:
+    iren = plots.ticker_color("IREN")
+    lines = plots.rolling_lines(_returns()[["IREN", "WULF"]], ylabel="r", title="t", source=SOURCE)
+    assert next(ln.get_color() for ln in lines.axes[0].get_lines() if ln.get_label() == "IREN") == iren
+    bars = plots.event_bars(_car_table(), source=SOURCE)
+    assert matplotlib.colors.to_hex(bars.axes[0].patches[0].get_facecolor()) == iren
+    coverage = plots.coverage_chart(_prices(), source=SOURCE)
+    filled = [
+        c for c in coverage.axes[0].collections if matplotlib.colors.to_hex(c.get_facecolor()[0]) == iren
+    ]
+    assert filled, "the coverage bar of IREN has IREN's colour"
+
+
+def _betas_with(events_at: list[str], n: int = 400, extra: dict[str, pd.DataFrame] | None = None) -> Figure:
+    rng = np.random.default_rng(3)
+    idx = pd.bdate_range("2024-06-03", periods=n, name="Date")
+    betas = {
+        t: pd.DataFrame({"BTC-USD": rng.normal(1.0, 0.1, n), "^NDX": rng.normal(0.5, 0.1, n)}, index=idx)
+        for t in ("IREN", "WULF")
+    }
+    betas |= extra or {}
+    marks = [(d, f"event on {d}") for d in events_at]
+    return plots.rolling_betas(betas, events=marks, ncols=3, source=SOURCE)
+
+
+def test_event_numbers_never_overlap_each_other_or_the_title() -> None:
+    close = ["2025-06-02", "2025-08-14", "2025-10-28", "2025-10-29", "2025-10-31", "2025-11-03"]
+    for fig in (
+        _betas_with(close),
+        plots.rolling_lines(
+            _returns(250)[["IREN"]],
+            ylabel="r",
+            title="A title over the middle",
+            events=[("2025-12-15", "mid")],
+        ),
+    ):
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        for ax in _plot_axes(fig):
+            numbers = [t for t in ax.texts if re.fullmatch(r"[\d,]+", t.get_text())]
+            assert numbers
+            boxes = [t.get_window_extent(renderer) for t in numbers]
+            for a, b in itertools.combinations(boxes, 2):
+                assert not _boxes_overlap(a, b), "two event numbers overlap"
+            title = ax.title.get_window_extent(renderer)
+            assert not any(_boxes_overlap(title, b) for b in boxes), "an event number overlaps the title"
+            assert all(b.y0 >= ax.get_window_extent(renderer).y1 - 1 for b in boxes), (
+                "a number covers the data"
+            )
+    first = _plot_axes(_betas_with(close))[0]
+    merged = [t.get_text() for t in first.texts if re.fullmatch(r"[\d,]+", t.get_text())]
+    assert merged[0] == "1" and any("," in m for m in merged), "close markers share one label"
+
+
+def test_no_estimate_note_stays_inside_its_panel() -> None:
+    idx = pd.bdate_range("2024-06-03", periods=400, name="Date")
+    empty = pd.DataFrame({"BTC-USD": np.nan, "^NDX": np.nan}, index=idx)
+    rng = np.random.default_rng(5)
+    full = pd.DataFrame({"BTC-USD": rng.normal(1.0, 0.1, 400), "^NDX": rng.normal(0.5, 0.1, 400)}, index=idx)
+    _fig, grid = plt.subplots(1, 3, figsize=(8.0, 3.0), layout="constrained")  # narrow panels
+    fig = plots.rolling_betas({"IREN": full, "HUT": full, "ABTC": empty}, ax=grid, source=SOURCE)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = _plot_axes(fig)[-1]
+    note = next(t for t in ax.texts if plots.NO_ESTIMATE_TEXT in " ".join(t.get_text().split()))
+    box, inside = note.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert inside.x0 <= box.x0 and box.x1 <= inside.x1, "the note runs outside its axes"
+
+
+def test_event_car_panels_layout_is_readable() -> None:
+    idx = pd.Index(range(-1, 6), name="rel_day")
+    events = {"e1": "A long readable event name, as in the catalogue", "e2": "Second event", "e3": "Third"}
+    cols = pd.MultiIndex.from_tuples(
+        [(e, t) for t in ("IREN", "HUT", "WULF", "ABTC") for e in events], names=["event_id", "ticker"]
+    )
+    rng = np.random.default_rng(4)
+    car = pd.DataFrame(rng.normal(0, 0.05, (len(idx), len(cols))).cumsum(axis=0), index=idx, columns=cols)
+    car[("e3", "ABTC")] = car[("e2", "ABTC")]  # two events on the same session: equal paths
+    fig = plots.event_car_panels(car, labels=events, title="CAR paths", source=SOURCE)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    axes = _plot_axes(fig)
+    assert fig.get_supylabel() == plots.CAR_SIMPLE_LABEL, "one y label for all panels"
+    assert all(not ax.get_ylabel() for ax in axes)
+    legend = next(ax.get_legend() for ax in fig.axes if plots._base.is_legend_axes(ax))
+    assert [t.get_text() for t in legend.get_texts()] == list(events.values())
+    assert not any(ax.get_legend() for ax in axes), "no legend over the curves"
+    texts = [fig._suptitle, fig._supylabel, *(ax.title for ax in axes), *(ax.yaxis.label for ax in axes)]
+    texts += [ax.xaxis.label for ax in axes if ax.get_xlabel()]
+    boxes = [t.get_window_extent(renderer) for t in texts if t is not None and t.get_text()]
+    boxes += [legend.get_window_extent(renderer)]
+    boxes += [ax.get_window_extent(renderer) for ax in axes]
+    for a, b in itertools.combinations(boxes, 2):
+        assert not _boxes_overlap(a, b, tol=1.0), f"{a} overlaps {b}"
+    colours = {
+        ln.get_label(): ln.get_color()
+        for ax in axes
+        for ln in ax.get_lines()
+        if not ln.get_label().startswith("_")
+    }
+    assert len(set(colours.values())) == len(events), "one colour per event, the same in every panel"
+    abtc = [ln for ln in axes[3].get_lines() if not ln.get_label().startswith("_")]
+    assert len({str(ln.get_linestyle()) for ln in abtc}) == 2, "a coinciding path is dashed on top"
+
+
+def test_event_bars_show_readable_event_names() -> None:
+    table = _car_table().assign(
+        label=["Deal signed, with a long tail of details"] * 2 + ["Listing (NYSE: ABC)", "y"]
+    )
+    fig = plots.event_bars(table, source=SOURCE)
+    headers = [t.get_text() for t in fig.axes[0].texts]
+    assert headers == ["Deal signed", "Listing (NYSE: ABC)"], "short labels from the label column"
+    named = plots.event_bars(_car_table(), labels={"E1": "First deal", "E2": "Second deal"}, source=SOURCE)
+    assert [t.get_text() for t in named.axes[0].texts] == ["First deal", "Second deal"]
+    assert not any("E1" in t for t in plots.figure_texts(named))
+
+
+def test_claims_chart_band_in_percent_and_note() -> None:
+    table = pd.DataFrame(
+        {
+            "claim": [
+                "The Nasdaq-100 fell about 1.5% over the 30 days",
+                "Crypto and tech stocks fell together",
+            ],
+            "article_value": [-0.015, np.nan],
+            "measured_value": [-0.012, 0.63],
+            "verdict": ["supported", "supported"],
+            "unit": ["fraction", "correlation"],
+            "band_lo": [-0.025, np.nan],
+            "band_hi": [-0.005, np.nan],
+        }
+    )
+    fig = plots.claims_chart(table, source=SOURCE)
+    ndx, together = _plot_axes(fig)
+    band = [p for p in ndx.patches if p.get_gid() == plots.claims.BAND_GID]
+    assert len(band) == 1
+    assert isinstance(band[0], Rectangle)  # axvspan: x in data units (percent), y the axes height
+    lo, hi = band[0].get_x(), band[0].get_x() + band[0].get_width()
+    assert (lo, hi) == (pytest.approx(-2.5), pytest.approx(-0.5)), "the band is in percent"
+    assert not [p for p in together.patches if p.get_gid() == plots.claims.BAND_GID]
+    assert any(t.startswith(SOURCE) and "Green band" in t for t in plots.figure_texts(fig))
+    assert all(ax.get_ylabel() != "figure" for ax in _plot_axes(fig))
+
+
+def test_figure_title_is_the_suptitle_or_the_axes_title() -> None:
+    assert plots.figure_title(CASES["claims_chart"](False)) == "Article claims vs measured values"
+    assert plots.figure_title(CASES["rolling_lines"](False)) == "Rolling"
+    fig, _ax = plt.subplots()
+    assert plots.figure_title(fig) == ""
+
+
+def test_report_thumbnails_are_captioned_with_figure_titles() -> None:
+    from analysis import report
+    from analysis.coverage import Coverage
+
+    meta = {
+        "synthetic": False,
+        "titles": {},
+        "figures": ["02-corr-last30.png", "99-untitled.png"],
+        "stderr": [],
+        "as_of": "2025-12-02",
+        "provider": "snapshot",
+        "last_data_date": "2025-12-02",
+        "panel_start": "2017-01-03",
+        "panel_end": "2025-12-02",
+        "sessions": 10,
+        "n_tickers": 2,
+        "generated_at": "now",
+        "package_version": "0",
+        "quality_report": "01-data-quality.html",
+    }
+    results = {"02-correlations": {"figure_titles": {"02-corr-last30": "Correlations, last 30 sessions"}}}
+    table = pd.DataFrame(columns=["ticker", "name", "first", "last", "status", "reason"])
+    page = report._index_html(meta, results, [], Coverage(as_of=pd.Timestamp("2025-12-02"), table=table))
+    assert '<figcaption title="02-corr-last30.png">Correlations, last 30 sessions</figcaption>' in page
+    assert ">99-untitled.png</figcaption>" in page, "falls back to the file name"

@@ -79,3 +79,25 @@ def test_synthetic_report_is_watermarked(tmp_path: Path) -> None:
     assert "SYNTHETIC DEMO DATA" in (out / "index.html").read_text()
     assert "SYNTHETIC DEMO DATA" in (out / "01-data-quality.html").read_text()
     assert json.loads((out / "metrics.json").read_text())["run"]["synthetic"] is True
+
+
+@pytest.mark.slow
+def test_ticker_subset_report_completes_with_skip_notes(tmp_path: Path) -> None:
+    """``--tickers "BTC-USD ^NDX IREN HUT"``: every notebook runs; sections lacking tickers say so."""
+    with pytest.warns(UserWarning, match="SYNTHETIC"):
+        out = report.run_report(
+            StudyRequest.parse("2025-12-02", source="synthetic", tickers="BTC-USD ^NDX IREN HUT"),
+            report.ReportOptions(out=tmp_path / "sub"),
+        )
+    status = json.loads((out / "status.json").read_text())
+    assert status["complete"] and all(status["notebooks"][n]["error"] is None for n in report.NOTEBOOKS)
+    skipped = status["skipped_sections"]
+    assert any(s["section"] == "the CoinDesk 20 proxy" for s in skipped["05-article-claims"])
+    events_note = [s for s in skipped["04-event-study"] if s["section"] == "the event study"]
+    assert events_note and events_note[0].get("partial") and "WULF" in events_note[0]["missing"]
+    metrics = json.loads((out / "metrics.json").read_text())["notebooks"]
+    assert {r["ticker"] for r in metrics["04-event-study"]["car"]} <= {"IREN", "HUT"}
+    cd20 = {c["claim_id"]: c for c in metrics["05-article-claims"]["claims"]}["cd20_30d"]
+    assert cd20["verdict"] == "not measurable with this data"
+    index = (out / "index.html").read_text()
+    assert "the CoinDesk 20 proxy" in index and "tickers left out" in index

@@ -34,7 +34,11 @@ import json, os
 from pathlib import Path
 from analysis import study
 nb = study.start("90-probe", request, panel_dir=panel_dir, output_dir=output_dir)
-import time; time.sleep(sleep_s)
+import time, warnings; time.sleep(sleep_s)
+from analysis.coverage import ShortSample
+warnings.warn("probe warning for the index")
+nb.note_short([ShortSample("probe statistic", 5, 10)])
+nb.require("a probe section", ["NOPE"])
 nb.record({"cwd": os.getcwd(), "panel_dir": panel_dir, "output_dir": output_dir,
            "tickers": list(nb.panel.prices.columns), "rows": int(len(nb.panel.prices))})
 """
@@ -244,15 +248,21 @@ def _snapshot(tmp_path: Path, ends: dict[str, str]) -> Path:
 
 def test_stale_ticker_is_flagged_and_strict_refuses(tmp_path: Path, probe: Path) -> None:
     snap = _snapshot(tmp_path, {"BTC-USD": "2025-08-31", "^NDX": "2025-08-29", "IREN": "2025-07-15"})
-    req = StudyRequest.parse(
-        AS_OF, start="2025-01-02", source="snapshot", snapshot_dir=snap, tickers="BTC-USD ^NDX IREN"
+    req = StudyRequest.parse(  # HUT has no file in the snapshot: a failed ticker
+        AS_OF, start="2025-01-02", source="snapshot", snapshot_dir=snap, tickers="BTC-USD ^NDX IREN HUT"
     )
     out = report.run_report(req, _opts(tmp_path / "rep"))
     status = json.loads((out / "status.json").read_text())
     assert status["complete"] is True and status["data_complete"] is False
     assert status["stale_tickers"] == {"IREN": "2025-07-15"}
+    assert list(status["failed_tickers"]) == ["HUT"] and status["failed_tickers"]["HUT"]
+    assert status["short_samples"][PROBE] == ["probe statistic: 5 observations for a 10-observation window"]
+    assert status["skipped_sections"][PROBE] == [{"section": "a probe section", "missing": ["NOPE"]}]
+    assert any(w["message"] == "probe warning for the index" for w in status["warnings"])
     index = (out / "index.html").read_text()
     assert "stale" in index and "2025-07-15" in index
+    for said in ("HUT", "probe statistic", "a probe section", "probe warning for the index"):
+        assert said in index, said
     strict = StudyRequest.parse(
         AS_OF,
         start="2025-01-02",
@@ -303,3 +313,28 @@ def test_strict_cli_exit_code_on_stale(tmp_path: Path, probe: Path, capsys) -> N
     )
     assert code == EXIT_QUALITY
     assert "^NDX: data end 2025-08-01" in capsys.readouterr().err
+
+
+def test_quiet_logs_progress_lines_and_shared_file_modes(tmp_path: Path) -> None:
+    """A real CLI run: one progress line per notebook, no kernel TCP warning, files follow the umask."""
+    nbdir = _probe_dir(tmp_path)
+    out_dir = tmp_path / "rep"
+    code = (
+        "import os, pathlib; os.umask(0o002)\n"
+        "from analysis import report\n"
+        "from analysis.pipeline import StudyRequest\n"
+        f"report.NOTEBOOKS_DIR = pathlib.Path({str(nbdir)!r})\n"
+        f"req = StudyRequest.parse({AS_OF!r}, start={START!r}, source='synthetic', tickers='BTC-USD ^NDX')\n"
+        f"opts = report.ReportOptions(out=pathlib.Path({str(out_dir)!r}), notebooks=({PROBE!r},),"
+        " progress=True)\n"
+        "print(report.run_report(req, opts))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"[1/1] {PROBE}: ok in" in proc.stderr
+    assert "without encryption" not in proc.stderr and "Kernel is running over TCP" not in proc.stderr
+    out = Path(proc.stdout.strip().splitlines()[-1])
+    for name in ("index.html", "status.json", "metrics.json", f"{PROBE}.html"):
+        assert (out / name).stat().st_mode & 0o777 == 0o664, name

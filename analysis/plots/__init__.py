@@ -20,50 +20,78 @@ calls ``plt.show()``.
 
 from __future__ import annotations
 
-from ._base import (
-    BETA_LABEL,
-    CAR_LABEL,
-    CAR_SIMPLE_LABEL,
-    CORRELATION_LABEL,
-    DATE_LABEL,
-    DEFAULT_SOURCE,
-    DRAWDOWN_LABEL,
-    FIG_DPI,
-    INDEX_LABEL,
-    LOG_RETURN_LABEL,
-    NO_ESTIMATE_TEXT,
-    PERCENT,
-    RELATIVE_DAY_LABEL,
-    SOURCE_NOTE_GID,
-    SYNTHETIC_SOURCE,
-    SYNTHETIC_TITLE_PREFIX,
-    UNKNOWN_VERDICT_COLOR,
-    WATERMARK_GID,
-    WATERMARK_TEXT,
-    figure_png,
-    figure_texts,
-    save_figure,
-    set_style,
-    ticker_color,
-)
-from .claims import claims_chart
-from .correlation import correlation_heatmap, scatter_stress
-from .dynamics import (
-    dcc_correlation,
-    news_comparison_chart,
-    news_responses_heatmap,
-    rolling_spillover_chart,
-    spillover_heatmap,
-)
-from .events import coefficient_bars, event_bars, event_car, event_car_panels
-from .fundamentals import (
-    balance_sheet_panels,
-    coverage_grid,
-    leverage_hpc_chart,
-    market_link_chart,
-    revenue_split_panels,
-)
-from .timeseries import coverage_chart, cumulative_returns, drawdown_chart, rolling_betas, rolling_lines
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._base import (
+        BETA_LABEL,
+        CAR_LABEL,
+        CAR_SIMPLE_LABEL,
+        CORRELATION_LABEL,
+        DATE_LABEL,
+        DEFAULT_SOURCE,
+        DRAWDOWN_LABEL,
+        FIG_DPI,
+        INDEX_LABEL,
+        LOG_RETURN_LABEL,
+        NO_ESTIMATE_TEXT,
+        PERCENT,
+        RELATIVE_DAY_LABEL,
+        SOURCE_NOTE_GID,
+        SYNTHETIC_SOURCE,
+        SYNTHETIC_TITLE_PREFIX,
+        UNKNOWN_VERDICT_COLOR,
+        WATERMARK_GID,
+        WATERMARK_TEXT,
+        figure_png,
+        figure_texts,
+        figure_title,
+        save_figure,
+        set_style,
+        ticker_color,
+    )
+    from .claims import claims_chart
+    from .correlation import correlation_heatmap, scatter_stress
+    from .dynamics import (
+        dcc_correlation,
+        news_comparison_chart,
+        news_responses_heatmap,
+        rolling_spillover_chart,
+        spillover_heatmap,
+    )
+    from .events import coefficient_bars, event_bars, event_car, event_car_panels
+    from .fundamentals import (
+        balance_sheet_panels,
+        coverage_grid,
+        leverage_hpc_chart,
+        market_link_chart,
+        revenue_split_panels,
+    )
+    from .timeseries import coverage_chart, cumulative_returns, drawdown_chart, rolling_betas, rolling_lines
+
+#: Public names by submodule (space-separated). A submodule, and with it matplotlib and seaborn, loads
+#: on first access to one of its names, so ``from analysis import plots`` stays light.
+_NAMES_BY_MODULE = {
+    "_base": (
+        "BETA_LABEL CAR_LABEL CAR_SIMPLE_LABEL CORRELATION_LABEL DATE_LABEL DEFAULT_SOURCE DRAWDOWN_LABEL "
+        "FIG_DPI INDEX_LABEL LOG_RETURN_LABEL NO_ESTIMATE_TEXT PERCENT RELATIVE_DAY_LABEL SOURCE_NOTE_GID "
+        "SYNTHETIC_SOURCE SYNTHETIC_TITLE_PREFIX UNKNOWN_VERDICT_COLOR WATERMARK_GID WATERMARK_TEXT "
+        "figure_png figure_texts figure_title save_figure set_style ticker_color"
+    ),
+    "claims": "claims_chart",
+    "correlation": "correlation_heatmap scatter_stress",
+    "dynamics": (
+        "dcc_correlation news_comparison_chart news_responses_heatmap rolling_spillover_chart "
+        "spillover_heatmap"
+    ),
+    "events": "coefficient_bars event_bars event_car event_car_panels",
+    "fundamentals": (
+        "balance_sheet_panels coverage_grid leverage_hpc_chart market_link_chart revenue_split_panels"
+    ),
+    "timeseries": "coverage_chart cumulative_returns drawdown_chart rolling_betas rolling_lines",
+}
+_MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items() for name in names.split()}
 
 __all__ = [
     "BETA_LABEL",
@@ -99,6 +127,7 @@ __all__ = [
     "event_car_panels",
     "figure_png",
     "figure_texts",
+    "figure_title",
     "leverage_hpc_chart",
     "market_link_chart",
     "news_comparison_chart",
@@ -113,3 +142,18 @@ __all__ = [
     "spillover_heatmap",
     "ticker_color",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the figure module that defines ``name`` (or a submodule itself) on first access."""
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _NAMES_BY_MODULE:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -25,7 +25,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 
 from .. import atomic
 from .._typing import DateLike
@@ -82,16 +82,29 @@ CLAIM_PANEL_HEIGHT = 2.0
 LARGE_VALUE = 1000.0
 #: Characters per line of the wrapped claim text (one column of panels).
 CLAIM_WRAP_CHARS = 95
+#: Least horizontal room (inches) per date tick label.
+DATE_TICK_SPACING_IN = 0.55
 #: Event windows up to this many sessions get a tick per session.
 MAX_LABELLED_SESSIONS = 25
 #: Legends with more entries than this go outside the axes, on the right.
 MAX_INLINE_LEGEND = 6
+#: Label of the axes that only holds the legend of small multiples, the height (inches) of one
+#: line of legend text in it, and its padding (inches).
+LEGEND_AXES_LABEL = "<legend>"
+LEGEND_LINE_HEIGHT = 0.24
+LEGEND_ROW_PAD = 0.15
 
 SOURCE_FONTSIZE = 8.0
-#: Event markers closer than this share of the x range are staggered vertically.
+#: Event markers closer than this share of the x range share one number label ("3,4").
 EVENT_MIN_GAP = 0.04
-#: Vertical offset (axes fraction) of a staggered event number.
-EVENT_STAGGER = 0.06
+#: Vertical offset (points) of each further row of event numbers, and of the first row.
+EVENT_STAGGER = 10.0
+EVENT_PAD = 1.0
+#: Width of one character of an event number label (em, bold digits and commas, with spacing).
+EVENT_CHAR_EM = 0.65
+#: ``gid`` of the event number labels, and prefix of the ``gid`` of event marker lines (+ number).
+EVENT_NUMBER_GID = "event-number"
+EVENT_LINE_GID = "event-line-"
 #: Longest key of numbered events appended to a source note.
 EVENT_KEY_CHARS = 400
 #: Characters per line of a long source note.
@@ -133,6 +146,12 @@ VERDICT_COLORS: tuple[tuple[str, str], ...] = (
 UNKNOWN_VERDICT_COLOR = "#7f7f7f"
 #: Note drawn in a panel whose series are all NaN (e.g. a ticker listed after the first window).
 NO_ESTIMATE_TEXT = "no estimate: too few sessions in the window"
+#: Font size (points) of a note inside a panel, the share of the axes width it may fill, the
+#: width of one of its characters (em) and the ``gid`` of such notes.
+NOTE_FONTSIZE = 9.0
+NOTE_FILL = 0.85
+NOTE_CHAR_EM = 0.6
+PANEL_NOTE_GID = "panel-note"
 #: Columns of :func:`analysis.exposure.rolling_betas` output that are not betas.
 NON_BETA_COLUMNS = frozenset({"const", "r2", "nobs"})
 
@@ -231,8 +250,45 @@ def new_grid(
     return fig, axes[:n]
 
 
+def new_grid_with_legend(
+    n: int, ncols: int, panel_size: tuple[float, float], legend_lines: int, *, sharex: bool, sharey: bool
+) -> tuple[Figure, list[Axes], Axes]:
+    """A figure of ``n`` panels with a full-width legend row under them (``legend_lines`` text lines).
+
+    The legend row is an axes without axis (:func:`is_legend_axes`), so the constrained layout
+    keeps the legend clear of the panels, the title and the source note.
+    """
+    if ncols < 1:
+        raise ConfigError(f"ncols must be >= 1, got {ncols}")
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    legend_h = LEGEND_LINE_HEIGHT * max(legend_lines, 1) + LEGEND_ROW_PAD
+    fig = plt.figure(
+        figsize=(panel_size[0] * ncols, panel_size[1] * nrows + legend_h), dpi=FIG_DPI, layout="constrained"
+    )
+    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[panel_size[1]] * nrows + [legend_h])
+    axes: list[Axes] = []
+    for i in range(n):
+        first = axes[0] if axes else None
+        axes.append(
+            fig.add_subplot(
+                grid[i // ncols, i % ncols],
+                sharex=first if sharex else None,
+                sharey=first if sharey else None,
+            )
+        )
+    legend_ax = fig.add_subplot(grid[nrows, :], label=LEGEND_AXES_LABEL)
+    legend_ax.set_axis_off()
+    return fig, axes, legend_ax
+
+
 def is_colorbar(ax: Axes) -> bool:
     return getattr(ax, "_colorbar", None) is not None or ax.get_label() == "<colorbar>"
+
+
+def is_legend_axes(ax: Axes) -> bool:
+    """Whether ``ax`` only holds a legend (see :func:`new_grid_with_legend`): no data, no watermark."""
+    return ax.get_label() == LEGEND_AXES_LABEL
 
 
 def watermark_size(width: float, height: float, angle: float) -> float:
@@ -252,7 +308,7 @@ def add_watermark(fig: Figure) -> None:
     fig_w, fig_h = fig.get_size_inches()
     lo, hi = WATERMARK_FONTSIZE_RANGE
     for ax in fig.axes:
-        if is_colorbar(ax) or any(t.get_gid() == WATERMARK_GID for t in ax.texts):
+        if is_colorbar(ax) or is_legend_axes(ax) or any(t.get_gid() == WATERMARK_GID for t in ax.texts):
             continue
         pos = ax.get_position()
         w, h = pos.width * fig_w, pos.height * fig_h
@@ -296,10 +352,13 @@ def finish(
     """Title (axes or figure), source note, watermark."""
     if synthetic and source == DEFAULT_SOURCE:
         source = SYNTHETIC_SOURCE
+    for each in fig.axes:
+        if place_event_numbers(each) and each.get_title() and each is not ax:
+            each.set_title(each.get_title(), pad=title_pad(each))  # panel titles above the numbers
     if suptitle:
         fig.suptitle(synthetic_title(title, synthetic))
     elif ax is not None:
-        ax.set_title(synthetic_title(title, synthetic))
+        ax.set_title(synthetic_title(title, synthetic), pad=title_pad(ax))
     # A figure-level x label is part of the constrained layout, so the note never overlaps the axes.
     fig.supxlabel(
         source,
@@ -364,7 +423,13 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], name: str) -> N
 
 
 def format_date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+    """Concise date ticks, no more than fit the axes width (no overlapping year labels)."""
+    width_in = ax.get_position().width * root_figure(ax).get_size_inches()[0]
+    fit = int(width_in / DATE_TICK_SPACING_IN)
+    # Yearly ticks from 3 years on; only years and months are limited (monthly ticks need up to 7
+    # for ranges just under 3 years, or AutoDateLocator finds no interval and warns).
+    maxticks = {mdates.YEARLY: min(11, max(3, fit)), mdates.MONTHLY: min(12, max(7, fit))}  # <= defaults
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=maxticks)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
 
@@ -441,33 +506,100 @@ def decorate_time(
             label=label if label not in seen else "_nolegend_",
         )
         seen.add(label)
-    numbered = number_events(events)
-    shown: list[str] = []
-    span = float(datenum(hi) - datenum(lo)) or 1.0
-    last_x: float | None = None
-    level = 0
-    for t, label, n in numbered:
-        if not lo <= t <= hi:
-            continue
-        x = datenum(t)
-        ax.axvline(x, color=EVENT_COLOR, ls="--", lw=1.0, zorder=1)
-        # Numbers sit above the axes (never over the data); close markers are staggered.
-        level = (level + 1) % 2 if last_x is not None and (x - last_x) / span < EVENT_MIN_GAP else 0
-        last_x = x
-        ax.text(
-            x,
-            1.0 + level * EVENT_STAGGER,
-            str(n),
-            transform=ax.get_xaxis_transform(),
+    drawn = [(datenum(t), label, n) for t, label, n in number_events(events) if lo <= t <= hi]
+    for x, _label, n in drawn:
+        # Numbered by :func:`place_event_numbers` once the axes limits are final (in :func:`finish`).
+        ax.axvline(x, color=EVENT_COLOR, ls="--", lw=1.0, zorder=1, gid=f"{EVENT_LINE_GID}{n}")
+    return [f"{n} = {label}" for _x, label, n in drawn]
+
+
+def event_groups(markers: Sequence[tuple[float, int]], span: float) -> list[tuple[float, str]]:
+    """Markers closer than :data:`EVENT_MIN_GAP` of ``span`` merged: ``(mean x, "3,4")`` per group."""
+    groups: list[list[tuple[float, int]]] = []
+    for x, n in sorted(markers):
+        if groups and (x - groups[-1][-1][0]) / span < EVENT_MIN_GAP:
+            groups[-1].append((x, n))
+        else:
+            groups.append([(x, n)])
+    return [(float(np.mean([x for x, _ in g])), ",".join(str(n) for _, n in g)) for g in groups]
+
+
+def place_event_numbers(ax: Axes) -> bool:
+    """Number the event markers of :func:`decorate_time` above the axes, no two labels overlapping.
+
+    The numbers sit above the axes (never over the data). Markers closer than
+    :data:`EVENT_MIN_GAP` of the visible x range share one label ("3,4"); a label that would
+    still touch its left neighbour (narrow axes, wide labels) moves up one row of
+    :data:`EVENT_STAGGER` points. Labels drawn before are replaced. Returns whether any was drawn.
+    """
+    for old in [t for t in ax.texts if t.get_gid() == EVENT_NUMBER_GID]:
+        old.remove()
+    markers = [
+        (float(np.asarray(line.get_xdata(), dtype=np.float64)[0]), int(gid[len(EVENT_LINE_GID) :]))
+        for line in ax.get_lines()
+        if (gid := line.get_gid()) is not None and gid.startswith(EVENT_LINE_GID)
+    ]
+    if not markers:
+        return False
+    fig = root_figure(ax)
+    width_pt = max(ax.get_position().width * fig.get_size_inches()[0] * POINTS_PER_INCH, 1.0)
+    lo, hi = ax.get_xlim()
+    span = (hi - lo) or 1.0
+    char = EVENT_CHAR_EM * EVENT_FONTSIZE / width_pt  # axes fraction of one label character
+    rows: list[float] = []  # right edge (axes fraction) of the last label of each row
+    for x, text in event_groups(markers, span):
+        frac = (x - lo) / span
+        half = len(text) * char / 2.0
+        row = next((i for i, right in enumerate(rows) if frac - half > right + char / 2.0), len(rows))
+        if row == len(rows):
+            rows.append(0.0)
+        rows[row] = frac + half
+        ax.annotate(
+            text,
+            xy=(x, 1.0),
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(0.0, EVENT_PAD + row * EVENT_STAGGER),
+            textcoords="offset points",
             ha="center",
             va="bottom",
             fontsize=EVENT_FONTSIZE,
             fontweight="bold",
             color=EVENT_COLOR,
-            clip_on=False,
+            annotation_clip=False,
+            gid=EVENT_NUMBER_GID,
         )
-        shown.append(f"{n} = {label}")
-    return shown
+    return True
+
+
+def title_pad(ax: Axes) -> float:
+    """Title padding (points) that keeps an axes title above its event numbers."""
+    pad = float(plt.rcParams["axes.titlepad"])
+    tops = [
+        float(t.xyann[1]) + EVENT_FONTSIZE * 1.3
+        for t in ax.texts
+        if isinstance(t, Annotation) and t.get_gid() == EVENT_NUMBER_GID
+    ]
+    return max([pad, *(top + 2.0 for top in tops)])
+
+
+def panel_note(ax: Axes, text: str, *, fontsize: float = NOTE_FONTSIZE) -> Text:
+    """A note centred in an axes (e.g. "no estimate ..."), wrapped to the axes width and clipped to it."""
+    fig = root_figure(ax)
+    width_pt = ax.get_position().width * fig.get_size_inches()[0] * POINTS_PER_INCH
+    chars = max(int(NOTE_FILL * width_pt / (NOTE_CHAR_EM * fontsize)), 8)
+    return ax.text(
+        0.5,
+        0.5,
+        textwrap.fill(text, chars),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        multialignment="center",
+        fontsize=fontsize,
+        color=EVENT_COLOR,
+        clip_on=True,
+        gid=PANEL_NOTE_GID,
+    )
 
 
 def number_events(events: Sequence[Event] | None) -> list[tuple[pd.Timestamp, str, int]]:
@@ -492,13 +624,62 @@ def event_note(source: str, keys: Iterable[str]) -> str:
     return source + "\n" + textwrap.fill(key, NOTE_WRAP_CHARS)
 
 
+#: The colour of every universe ticker, the same in every figure. All differ by about 25 or more in
+#: CIELAB (delta E 1976); the four AI-pivot miners get four hues (green, blue, red, magenta) that
+#: are far apart, bitcoin its orange and the Nasdaq-100 near-black.
+TICKER_COLORS: dict[str, str] = {
+    "BTC-USD": "#f7931a",
+    "ETH-USD": "#6a3d9a",
+    "SOL-USD": "#17becf",
+    "XRP-USD": "#848482",
+    "IREN": "#009e3c",
+    "WULF": "#0057b8",
+    "HUT": "#d1001f",
+    "ABTC": "#c51b8a",
+    "CORZ": "#8c6d31",
+    "CLSK": "#bcbd22",
+    "BITF": "#1b9e77",
+    "MARA": "#f7b6d2",
+    "RIOT": "#7b4173",
+    "CIFR": "#ad494a",
+    "^NDX": "#2b2b2b",
+    "^IXIC": "#9c9ede",
+    "QQQ": "#f781bf",
+    "^GSPC": "#637939",
+    "NVDA": "#a1d99b",
+    "AMZN": "#fc8d62",
+    "MSFT": "#a6cee3",
+    "GOOGL": "#e7ba52",
+    "SMH": "#e5c494",
+    "COIN": "#0072b2",
+    "MSTR": "#e6550d",
+}
+#: Colours for universe tickers added later without an entry in :data:`TICKER_COLORS` (in order).
+SPARE_TICKER_COLORS: tuple[str, ...] = (
+    "#8c564b",
+    "#393b79",
+    "#9edae5",
+    "#cedb9c",
+    "#843c39",
+    "#de9ed6",
+    "#e7969c",
+    "#5254a3",
+)
+
+
 @functools.lru_cache(maxsize=1)
 def _ticker_palette() -> dict[str, str]:
-    """One fixed colour per universe ticker (universe order, 20 distinct colours, then cycled)."""
+    """One fixed colour per universe ticker: :data:`TICKER_COLORS`, then unused spare colours."""
     from ..universe import load_universe
 
-    colours = [mcolors.to_hex(c) for c in plt.get_cmap("tab20").colors]  # type: ignore[attr-defined]
-    return {t: colours[i % len(colours)] for i, t in enumerate(load_universe().tickers)}
+    palette = {t: TICKER_COLORS[t] for t in load_universe().tickers if t in TICKER_COLORS}
+    used = set(palette.values())
+    spare = [c for c in SPARE_TICKER_COLORS if c not in used]
+    tab20 = [mcolors.to_hex(c) for c in plt.get_cmap("tab20").colors]  # type: ignore[attr-defined]
+    spare += [c for c in tab20 if c not in used and c not in spare]
+    for i, ticker in enumerate(t for t in load_universe().tickers if t not in palette):
+        palette[ticker] = spare[i % len(spare)]
+    return palette
 
 
 def ticker_color(ticker: object, fallback_index: int = 0) -> str:
@@ -586,6 +767,24 @@ def figure_png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=FIG_DPI, bbox_inches="tight", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def figure_title(fig: Figure) -> str:
+    """The title of a figure: its suptitle, else the first axes title (any of the three slots), else "".
+
+    Parameters
+    ----------
+    fig
+        A figure.
+
+    Returns
+    -------
+    str
+        The title on one line (line breaks become spaces).
+    """
+    texts = [fig.get_suptitle()]
+    texts += [ax.get_title(loc) for ax in fig.axes for loc in ("center", "left", "right")]
+    return next((" ".join(t.split()) for t in texts if t and t.strip()), "")
 
 
 def figure_texts(fig: Figure) -> list[str]:

@@ -16,6 +16,7 @@ from ._base import (
     DEFAULT_SOURCE,
     FIGSIZE_WIDE,
     LARGE_VALUE,
+    NOTE_WRAP_CHARS,
     PERCENT,
     REFERENCE_COLOR,
     UNKNOWN_VERDICT_COLOR,
@@ -40,6 +41,14 @@ UNIT_AXIS_LABELS = {"fraction": "return (%)", "USD": "price (USD)", "correlation
 #: Colour and opacity of the band of measured values the rule calls supported.
 BAND_COLOR = "#0a7d27"
 BAND_ALPHA = 0.15
+#: Legend label and ``gid`` of the band, and the note under a chart that draws one.
+BAND_LABEL = "rule's supported region"
+BAND_GID = "supported-band"
+BAND_NOTE = (
+    "Green band: the values the rule calls supported (the measured value must fall in it; for a rule "
+    "on a range of measured values, the article's figure must). No band where the verdict also depends "
+    "on quantities not drawn."
+)
 
 
 def _format_value(value: float, pattern: str | None, unit: str = "") -> str:
@@ -125,6 +134,7 @@ def claims_chart(
     has_unit = unit is not None and unit in claims.columns
     text_cols = [c for c in (article_text, measured_text) if c is not None and c in claims.columns]
     has_band = band is not None and all(c in claims.columns for c in band)
+    banded = False
     for (_, row), pax in zip(claims.iterrows(), axes, strict=True):
         raw_unit = row[unit] if unit is not None and has_unit else None
         unit_text = str(raw_unit).strip() if raw_unit is not None and pd.notna(raw_unit) else ""
@@ -155,8 +165,9 @@ def claims_chart(
             lo = xlim[0] if not np.isfinite(lohi[0]) else lohi[0]
             hi = xlim[1] if not np.isfinite(lohi[1]) else lohi[1]
             pax.axvspan(
-                lo, hi, color=BAND_COLOR, alpha=BAND_ALPHA, lw=0, zorder=0, label="supported if measured here"
+                lo, hi, color=BAND_COLOR, alpha=BAND_ALPHA, lw=0, zorder=0, label=BAND_LABEL, gid=BAND_GID
             )
+            banded = True
         for yv, v in zip(ypos, vals, strict=True):
             text = "n/a" if not np.isfinite(v) else _format_value(v, value_format, unit_text)
             pax.annotate(
@@ -176,7 +187,7 @@ def claims_chart(
             if unit_text
             else "value (unit as stated in the claim)"
         )
-        pax.set_ylabel("figure")
+        pax.set_ylabel("")  # the tick labels ("article", "measured") name the two bars
         lines = [textwrap.fill(str(row[claim]), width=int(CLAIM_WRAP_CHARS / ncols))]
         if len(text_cols) == 2:
             lines.append(
@@ -187,4 +198,6 @@ def claims_chart(
             )
         lines.append(f"verdict: {row[verdict]}")
         pax.set_title("\n".join(lines), loc="left", fontsize="medium", fontweight="normal")
+    if banded:
+        source = f"{source}\n{textwrap.fill(BAND_NOTE, NOTE_WRAP_CHARS)}"
     return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Mapping
-from typing import Any
 
+import matplotlib.font_manager as mfont
 import matplotlib.ticker as mticker
+import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from scipy import stats
 
 from ..errors import ConfigError
 from ._base import (
@@ -26,6 +27,7 @@ from ._base import (
     MAX_LABELLED_SESSIONS,
     PANEL_HEIGHT,
     PERCENT,
+    POINTS_PER_INCH,
     REFERENCE_COLOR,
     RELATIVE_DAY_LABEL,
     AxesArg,
@@ -36,12 +38,25 @@ from ._base import (
     finish,
     new_figure,
     new_grid,
+    new_grid_with_legend,
     require_columns,
     series_label,
     ticker_color,
 )
 
 # ----------------------------------------------------------------------------- coefficients and events
+
+#: Line styles of CAR paths once the colours of the palette are used up (one style per round).
+EVENT_LINE_STYLES: tuple[str, ...] = ("-", "--", ":", "-.")
+#: Average width of a label character (em), and width (inches) of a legend handle and its gaps.
+LABEL_CHAR_EM = 0.5
+LEGEND_HANDLE_IN = 0.8
+#: Extra space (rows) between the event groups of :func:`event_bars`.
+EVENT_GROUP_GAP = 0.3
+#: Width (inches) of the y tick labels beside a panel (left out of the room for its x label).
+TICK_LABELS_IN = 0.9
+#: Line style of a CAR path that coincides with one drawn before in its panel.
+COINCIDENT_STYLE = (0, (3.0, 3.0))
 
 
 def _interval(
@@ -63,6 +78,8 @@ def _interval(
             raise ConfigError(f"confidence must be in (0, 1), e.g. 0.95, got {confidence}")
         p = 0.5 + confidence / 2.0
         s = table[se].to_numpy(dtype=np.float64)
+        from scipy import stats
+
         if dof is not None and dof in table.columns:
             d = table[dof].to_numpy(dtype=np.float64)
             q = np.where(np.isfinite(d) & (d > 0), stats.t.ppf(p, np.where(d > 0, d, 1.0)), stats.norm.ppf(p))
@@ -222,11 +239,19 @@ def event_car_panels(
         Index = sessions relative to the event; columns ``(event_id, ticker)`` (e.g.
         ``EventStudyResult.paths(model, "car_simple")``); fractions, drawn in percent.
     labels
-        Readable event names by ``event_id`` for the legend (default the ids).
+        Readable event names by ``event_id`` for the legend (default the ids), e.g.
+        :func:`analysis.events.short_labels` of the catalogue.
     title, xlabel, ylabel, ncols
         Texts and grid columns.
     source, synthetic
         Source note, synthetic watermark.
+
+    Notes
+    -----
+    Each event has one colour in every panel (past the palette's colours, also a line style),
+    named in one legend in its own row under the panels, so it never covers a line; the y label
+    is shared by the panels and the x label sits under the bottom panels. A path equal to one
+    drawn before in its panel (two events on one session) is dashed on top, so both show.
     """
     check_source(source)
     frame = as_frame(car, "car")
@@ -236,29 +261,80 @@ def event_car_panels(
     tickers = list(dict.fromkeys(data.columns.get_level_values(1)))
     if not tickers or not np.isfinite(data.to_numpy()).any():
         raise ConfigError("car has no finite values to plot")
-    names = dict(labels or {})
-    fig, axes = new_grid(
-        None, len(tickers), ncols, (FIGSIZE_WIDE[0] / 2, PANEL_HEIGHT), sharex=True, sharey=False
+    names = {str(k): str(v) for k, v in (labels or {}).items()}
+    # One colour (and, past the palette, line style) per event in every panel: one shared legend.
+    finite = data.columns[np.isfinite(data.to_numpy()).any(axis=0)]
+    events = list(dict.fromkeys(str(e) for e in finite.get_level_values(0)))
+    palette = sns.color_palette("colorblind")
+    style = {
+        e: (palette[i % len(palette)], EVENT_LINE_STYLES[i // len(palette) % len(EVENT_LINE_STYLES)])
+        for i, e in enumerate(events)
+    }
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ConfigError(f"ncols must be an integer >= 1, got {ncols!r}")
+    ncols_used = min(ncols, len(tickers))
+    width = FIGSIZE_WIDE[0]
+    legend_cols = 1 if len(events) < 2 else 2
+    texts = [_fit_label(names.get(e, e), width / legend_cols - LEGEND_HANDLE_IN, "small") for e in events]
+    lines = math.ceil(len(events) / legend_cols) * max(t.count("\n") + 1 for t in texts)
+    fig, axes, legend_ax = new_grid_with_legend(
+        len(tickers), ncols_used, (width / ncols_used, PANEL_HEIGHT), lines, sharex=True, sharey=False
     )
     x = data.index.to_numpy()
-    palette = sns.color_palette("colorblind")
-    for ticker, pax in zip(tickers, axes, strict=True):
+    for k, (ticker, pax) in enumerate(zip(tickers, axes, strict=True)):
         pax.axvline(0, color=EVENT_COLOR, ls="--", lw=1.0, zorder=1)
         pax.axhline(0.0, color=REFERENCE_COLOR, lw=0.8, zorder=1)
         sub = data.xs(ticker, axis=1, level=1)
-        for i, event in enumerate(sub.columns):
+        drawn: list[np.ndarray] = []
+        for event in sub.columns:
             y = sub[event].to_numpy() * PERCENT
             if np.isfinite(y).any():
-                label = names.get(str(event), str(event))
-                pax.plot(x, y, marker="o", ms=3.0, lw=1.3, color=palette[i % len(palette)], label=label)
+                color, ls = style[str(event)]
+                # A path equal to one drawn before (events on the same session) is dashed on top,
+                # so both colours show.
+                same = any(np.allclose(y, d, equal_nan=True) for d in drawn)
+                pax.plot(
+                    x,
+                    y,
+                    marker="o",
+                    ms=3.0,
+                    lw=1.3,
+                    color=color,
+                    ls=COINCIDENT_STYLE if same else ls,
+                    zorder=2 + len(drawn),
+                    label=names.get(str(event), str(event)),
+                )
+                drawn.append(y)
         if len(x) <= MAX_LABELLED_SESSIONS:
             pax.set_xticks(x)
         pax.set_title(ticker)
-        pax.set_xlabel(xlabel)
-        pax.set_ylabel(ylabel)
+        # The x label under the bottom panel of each column only; one y label for the figure.
+        bottom = k + ncols_used >= len(tickers)
+        pax.set_xlabel(_fit_label(xlabel, width / ncols_used - TICK_LABELS_IN, "medium") if bottom else "")
         pax.xaxis.set_tick_params(labelbottom=True)
-        add_legend(pax)
+    fig.supylabel(_fit_label(ylabel, fig.get_size_inches()[1], "medium"), fontsize="medium")
+    # The legend has its own row under the panels: it never covers a line, the title or the note.
+    handles = [Line2D([], [], marker="o", ms=3.0, lw=1.3, color=style[e][0], ls=style[e][1]) for e in events]
+    legend_ax.legend(
+        handles,
+        texts,
+        loc="upper center",
+        ncols=legend_cols,
+        fontsize="small",
+        title="event",
+        title_fontsize="small",
+    )
     return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+
+
+def _fit_label(text: str, length_in: float, size: str) -> str:
+    """``text`` wrapped to lines that fit ``length_in`` inches at font size ``size`` (e.g. "small")."""
+    points = float(mfont.FontProperties(size=size).get_size_in_points())
+    chars = max(int(0.95 * length_in * POINTS_PER_INCH / (LABEL_CHAR_EM * points)), 12)
+    head, sep, tail = text.partition(" (")
+    if len(text) > chars and sep and len(head) <= chars and len(tail) < chars:
+        return f"{head}\n({tail}"  # break before a parenthetical rather than inside it
+    return textwrap.fill(text, chars)
 
 
 def event_car(
@@ -335,14 +411,18 @@ def event_bars(
     confidence: float = 0.95,
     event: str = "event_id",
     ticker: str = "ticker",
+    labels: Mapping[str, str] | None = None,
     title: str = "Cumulative abnormal returns by event",
     xlabel: str = CAR_SIMPLE_LABEL,
-    ylabel: str = "event · ticker",
+    ylabel: str = "ticker, grouped by event",
     ax: Axes | None = None,
     source: str = DEFAULT_SOURCE,
     synthetic: bool = False,
 ) -> Figure:
     """Horizontal CAR bars with confidence-interval whiskers, one per (event, ticker).
+
+    Bars are grouped by event under a header row with the event's readable name; the tick
+    labels name the tickers (each in its study-wide colour).
 
     Parameters
     ----------
@@ -360,6 +440,10 @@ def event_bars(
         :func:`analysis.events.event_study`.
     event, ticker
         Label columns.
+    labels
+        Readable event names by event id (e.g. :func:`analysis.events.short_labels` of the
+        catalogue); default the short form of a ``label`` column when the table has one, else
+        the ids.
     title, xlabel, ylabel
         Texts.
     ax, source, synthetic
@@ -388,13 +472,24 @@ def event_bars(
         keys.append("window")
     if data.duplicated(subset=keys).any():
         raise ConfigError(f"car_table has several rows per ({', '.join(keys)}); filter it first")
-    labels = [" · ".join(str(v) for v in row) for row in data[keys].itertuples(index=False, name=None)]
+    names = _event_names(data, event, labels)
+    # Rows grouped by event under a header row with the event's readable name; ticks name tickers.
+    ids = data[event].astype(str)
+    order = list(dict.fromkeys(ids))
+    data = pd.concat([data[ids == e] for e in order])
+    headers: list[tuple[float, str]] = []
+    positions: list[float] = []
+    for e in order:
+        start = positions[-1] + 1.0 + EVENT_GROUP_GAP if positions else 0.0
+        headers.append((start, names.get(e, e)))
+        positions += [start + 1.0 + i for i in range(int((data[event].astype(str) == e).sum()))]
+    y = np.array(positions)
+    ticks = [" · ".join(str(v) for v in row) for row in data[keys[1:]].itertuples(index=False, name=None)]
     tickers = list(dict.fromkeys(data[ticker]))
     palette = {t: ticker_color(t, i) for i, t in enumerate(tickers)}
     est = data[estimate].to_numpy(dtype=np.float64) * PERCENT
     lo_p, hi_p = data["_lo"].to_numpy() * PERCENT, data["_hi"].to_numpy() * PERCENT
-    y = np.arange(len(data))
-    fig, ax = new_figure(ax, (FIGSIZE_WIDE[0] * 0.85, max(3.0, 0.42 * len(data) + 1.8)))
+    fig, ax = new_figure(ax, (FIGSIZE_WIDE[0] * 0.85, max(3.0, 0.36 * (len(data) + len(order)) + 1.8)))
     ax.barh(
         y,
         est,
@@ -405,13 +500,30 @@ def event_bars(
         error_kw={"lw": 1.2, "ecolor": "0.2"},
     )
     ax.axvline(0.0, color=REFERENCE_COLOR, lw=0.8)
-    ax.set_yticks(y, labels)
-    ax.set_ylim(len(data) - 0.5, -0.5)
+    header_at = mtransforms.blended_transform_factory(ax.transAxes, ax.transData)
+    for hy, name in headers:
+        ax.text(
+            0.005, hy, name, transform=header_at, ha="left", va="center", fontweight="bold", fontsize="small"
+        )
+    ax.set_yticks(y, ticks)
+    ax.set_ylim(positions[-1] + 0.6, -0.6)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ci_label = f"{confidence:.0%} CI" if lower not in car_table.columns else "interval"
-    handles: list[Any] = [Patch(color=palette[t], label=str(t)) for t in tickers]
-    handles.append(Line2D([], [], color="0.2", marker="|", ms=10, lw=1.2, label=ci_label))
-    ax.legend(handles=handles, loc="best", fontsize="small")
+    whisker = Line2D([], [], color="0.2", marker="|", ms=10, lw=1.2, label=ci_label)
+    # Outside the axes, so it never hides a bar; the tick labels name the tickers.
+    ax.legend(handles=[whisker], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return finish(fig, source=source, synthetic=synthetic, title=title, ax=ax)
+
+
+def _event_names(data: pd.DataFrame, event: str, labels: Mapping[str, str] | None) -> dict[str, str]:
+    """Readable names by event id: ``labels``, else short forms of a ``label`` column, else none."""
+    if labels is not None:
+        return {str(k): str(v) for k, v in labels.items()}
+    if "label" not in data.columns:
+        return {}
+    from ..events import short_label
+
+    pairs = zip(data[event], data["label"], strict=True)
+    return {str(e): short_label(lab) for e, lab in pairs if pd.notna(lab) and str(lab).strip()}

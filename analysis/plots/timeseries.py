@@ -8,7 +8,6 @@ import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -19,7 +18,6 @@ from ._base import (
     DATE_LABEL,
     DEFAULT_SOURCE,
     DRAWDOWN_LABEL,
-    EVENT_COLOR,
     FIGSIZE_WIDE,
     INDEX_BASE,
     INDEX_LABEL,
@@ -42,9 +40,11 @@ from ._base import (
     format_date_axis,
     new_figure,
     new_grid,
+    panel_note,
     plot_lines,
     require_columns,
     series_label,
+    ticker_color,
     time_frame,
 )
 
@@ -209,15 +209,7 @@ def rolling_betas(
             pax.axhline(hline, color=REFERENCE_COLOR, lw=0.8, zorder=1)
         plot_lines(pax, frame)
         if not np.isfinite(frame.to_numpy()).any():
-            pax.text(
-                0.5,
-                0.5,
-                NO_ESTIMATE_TEXT,
-                transform=pax.transAxes,
-                ha="center",
-                va="center",
-                color=EVENT_COLOR,
-            )
+            panel_note(pax, NO_ESTIMATE_TEXT)
         format_date_axis(pax)
         pax.set_title(ticker)
         pax.set_xlabel(xlabel)
@@ -414,7 +406,6 @@ def coverage_chart(
     edges = np.append(dates, dates[-1] + step)
     k = frame.shape[1]
     fig, ax = new_figure(ax, (FIGSIZE_WIDE[0], max(2.5, 0.45 * k + 1.5)))
-    colors = sns.color_palette("colorblind", k)
     labels: list[str] = []
     for row, col in enumerate(frame.columns):
         have = frame[col].notna().to_numpy()
@@ -424,7 +415,7 @@ def coverage_chart(
         stops = np.flatnonzero(np.diff(padded) == -1)
         spans = [(edges[i], edges[j] - edges[i]) for i, j in zip(starts, stops, strict=True)]
         if spans:
-            ax.broken_barh(spans, (row - 0.35, 0.7), facecolors=colors[row], lw=0)
+            ax.broken_barh(spans, (row - 0.35, 0.7), facecolors=ticker_color(col, row), lw=0)
         share = f" ({have.mean():.0%})" if show_share else ""
         labels.append(f"{series_label(col)}{share}")
     ax.set_yticks(range(k), labels)
