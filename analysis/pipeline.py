@@ -250,10 +250,18 @@ class StudyRequest:
                 f"unknown fundamentals provider {fundamentals!r}; "
                 f"choose one of {', '.join(FUNDAMENTALS_PROVIDERS)}"
             )
-        fund_dir = _directory(
-            fundamentals_dir if fundamentals_dir is not None else os.environ.get(FUNDAMENTALS_ENV) or None,
-            "fundamentals_dir",
-            must_exist=fundamentals_dir is not None,
+        # The curated directory matters only to the snapshot provider (else the request, and the
+        # golden notebooks' parameters, would depend on the environment).
+        fund_dir = (
+            _directory(
+                fundamentals_dir
+                if fundamentals_dir is not None
+                else os.environ.get(FUNDAMENTALS_ENV) or None,
+                "fundamentals_dir",
+                must_exist=fundamentals_dir is not None,
+            )
+            if fundamentals == "snapshot"
+            else None
         )
         uni = universe or load_universe()
         return cls(

@@ -1,5 +1,8 @@
 """What a reader sees, in a real browser (headless Chromium from Debian, driven by Selenium).
 
+The full report is built once per module (on the real snapshot in CI) and checked both for its
+numbers (``test_full_report_on_real_snapshot``) and in the browser.
+
 * The published report: ``index.html`` and every notebook's HTML load, every image loads, the
   page logs no errors, and no code, stderr or stray reprs are shown.
 * JupyterLab: ``jupyter lab`` on 127.0.0.1 with a token opens a study notebook; "run all cells"
@@ -28,6 +31,7 @@ import nbformat
 import pytest
 
 from analysis import report
+from analysis.claims import CLAIM_IDS, VERDICTS
 from analysis.config import NOTEBOOKS_DIR
 from analysis.pipeline import StudyRequest
 
@@ -94,22 +98,57 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def synthetic_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A full synthetic report (every notebook), published the way a scheduled run publishes it."""
+def published_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full report as a scheduled run publishes it: on the real snapshot when ``MARKET_DATA_DIR``
+    is set (CI), else on synthetic data."""
     out = tmp_path_factory.mktemp("browser") / "report"
+    snap = os.environ.get("MARKET_DATA_DIR", "")
+    if snap and Path(snap).is_dir():
+        request = StudyRequest.parse("2025-12-02", source="snapshot", snapshot_dir=snap)
+        return report.run_report(request, report.ReportOptions(out=out))
+    if os.environ.get("CI"):
+        pytest.fail("MARKET_DATA_DIR must point at the shared market-data snapshot in CI")
     with pytest.warns(UserWarning, match="SYNTHETIC"):
         return report.run_report(
             StudyRequest.parse("2025-12-02", source="synthetic"), report.ReportOptions(out=out)
         )
 
 
+@pytest.mark.slow
+def test_full_report_on_real_snapshot(market_data_dir: Path, published_report: Path) -> None:
+    out = published_report  # built from market_data_dir (the fixture above)
+    status = json.loads((out / "status.json").read_text())
+    assert status["complete"] and not status["synthetic"]
+    for name in report.NOTEBOOKS:
+        assert (out / f"{name}.ipynb").is_file() and (out / f"{name}.html").is_file()
+        assert status["notebooks"][name]["error"] is None
+    metrics = json.loads((out / "metrics.json").read_text())
+    claims = metrics["notebooks"]["05-article-claims"]["claims"]
+    assert [c["claim_id"] for c in claims] == list(CLAIM_IDS)
+    for c in claims:
+        assert c["verdict"] in VERDICTS
+        assert c["window"] and c["data_used"] and c["rule"]
+    measured = {c["claim_id"]: c for c in claims}
+    # Numbers computed from the snapshot in this run (not hard-coded): BTC fell > 17% into 2025-12-02.
+    assert measured["btc_30d"]["measured_value"] < -0.17
+    assert measured["abtc_drop"]["measured_value"] < -0.45
+    index = (out / "index.html").read_text()
+    assert "SYNTHETIC" not in index and "05-article-claims.html" in index
+    assert len(list((out / "figures").glob("*.png"))) >= 10
+    assert (out / status["quality_report"]).is_file()
+    if os.environ.get("FUNDAMENTALS_DATA_DIR"):  # CI: notebook 07 runs on the curated fundamentals
+        fund = metrics["notebooks"]["07-balance-sheets"]
+        assert fund["fundamentals_source"] == "snapshot" and fund["fundamentals_missing"] is None
+        assert len(fund["figures"]) >= 4 and fund["latest"] and fund["market_link"]
+
+
 @pytest.fixture(scope="module")
-def served(synthetic_report: Path) -> Iterator[str]:
+def served(published_report: Path) -> Iterator[str]:
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(synthetic_report))
+    handler = functools.partial(Quiet, directory=str(published_report))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -144,18 +183,22 @@ def _check_page(drv: object, url: str) -> dict[str, object]:
     return dict(info)
 
 
-def test_report_pages_render_in_browser(driver: object, served: str, synthetic_report: Path) -> None:
+def test_report_pages_render_in_browser(driver: object, served: str, published_report: Path) -> None:
     index = _check_page(driver, f"{served}/index.html")
     assert not index["broken"], f"index.html: images that did not load: {index['broken']}"
     assert not index["severe"], f"index.html logged errors: {index['severe']}"
-    figures = list((synthetic_report / "figures").glob("*.png"))
+    figures = list((published_report / "figures").glob("*.png"))
     assert index["images"] == len(figures) > 0, "index.html shows a thumbnail of every figure"
     text = str(index["text"])
-    for needle in ("Article claims", "Headline numbers", "Data coverage", "Warnings and notes", "SYNTHETIC"):
+    synthetic = json.loads((published_report / "status.json").read_text())["synthetic"]
+    for needle in ("Article claims", "Headline numbers", "Data coverage", "Warnings and notes"):
         assert needle in text, needle
+    assert ("SYNTHETIC" in text) == synthetic, "the synthetic banner shows exactly on synthetic data"
+    recorded = json.loads((published_report / "metrics.json").read_text())["notebooks"]
     for name in report.NOTEBOOKS:
         page = _check_page(driver, f"{served}/{name}.html")
-        assert page["images"], f"{name}.html shows no figure"
+        # Every figure the notebook drew is on its page (07 draws none without a fundamentals source).
+        assert page["images"] == len(recorded[name]["figures"]), f"{name}.html: figures shown != drawn"
         assert not page["broken"], f"{name}.html: images that did not load: {page['broken']}"
         assert not page["severe"], f"{name}.html logged errors: {page['severe']}"
         assert page["code"] == 0, f"{name}.html shows code cells"

@@ -21,7 +21,6 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
@@ -159,8 +158,36 @@ NON_BETA_COLUMNS = frozenset({"const", "r2", "nobs"})
 # ----------------------------------------------------------------------------- style
 
 
+#: seaborn's "colorblind" palette (its hex values; kept here so no figure needs seaborn to start).
+COLORBLIND: tuple[str, ...] = (
+    "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
+    "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",
+)  # fmt: skip
+#: seaborn's "whitegrid" axes style (``sns.axes_style("whitegrid")``, without its colormap).
+WHITEGRID: dict[str, Any] = {
+    "figure.facecolor": "white", "axes.labelcolor": ".15", "xtick.direction": "out",
+    "ytick.direction": "out", "xtick.color": ".15", "ytick.color": ".15", "axes.axisbelow": True,
+    "grid.linestyle": "-", "text.color": ".15", "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "xtick.top": False, "ytick.right": False, "axes.grid": True, "axes.facecolor": "white",
+    "axes.edgecolor": ".8", "grid.color": ".8", "axes.spines.left": True, "axes.spines.bottom": True,
+    "xtick.bottom": False, "ytick.left": False,
+}  # fmt: skip
+#: seaborn's base ("notebook") plotting context; other contexts scale it (``sns.plotting_context``).
+BASE_CONTEXT: dict[str, float] = {
+    "font.size": 12, "axes.labelsize": 12, "axes.titlesize": 12, "xtick.labelsize": 11,
+    "ytick.labelsize": 11, "legend.fontsize": 11, "legend.title_fontsize": 12,
+    "axes.linewidth": 1.25, "grid.linewidth": 1, "lines.linewidth": 1.5, "lines.markersize": 6,
+    "patch.linewidth": 1, "xtick.major.width": 1.25, "ytick.major.width": 1.25,
+    "xtick.minor.width": 1, "ytick.minor.width": 1, "xtick.major.size": 6, "ytick.major.size": 6,
+    "xtick.minor.size": 4, "ytick.minor.size": 4,
+}  # fmt: skip
+CONTEXT_SCALE = {"paper": 0.8, "notebook": 1.0, "talk": 1.5, "poster": 2.0}
+
+
 def set_style(*, context: str = "notebook", font_scale: float = 1.05) -> None:
-    """Apply the house plot style (seaborn theme, dpi, readable fonts).
+    """Apply the house plot style (seaborn's whitegrid/colorblind theme, dpi, readable fonts).
 
     Parameters
     ----------
@@ -172,16 +199,25 @@ def set_style(*, context: str = "notebook", font_scale: float = 1.05) -> None:
     Notes
     -----
     Changes global ``rcParams``; call once in a notebook's imports cell. Date
-    axes use matplotlib's concise converter.
+    axes use matplotlib's concise converter. The theme is seaborn's
+    ``set_theme(style="whitegrid", palette="colorblind")`` written out as rcParams:
+    importing seaborn (and scipy with it) costs about a second in every kernel.
     """
-    if context not in ("paper", "notebook", "talk", "poster"):
+    import matplotlib as mpl
+    from cycler import cycler
+
+    if context not in CONTEXT_SCALE:
         raise ConfigError(f"context must be 'paper', 'notebook', 'talk' or 'poster', got {context!r}")
-    sns.set_theme(
-        context=context,
-        style="whitegrid",
-        palette="colorblind",
-        font_scale=font_scale,
-        rc={
+    scale = CONTEXT_SCALE[context]
+    sizes = {k: v * scale * (font_scale if k.endswith("size") and "." in k and "major" not in k
+                                 and "minor" not in k and k != "lines.markersize" else 1.0)
+             for k, v in BASE_CONTEXT.items()}  # fmt: skip
+    theme: Any = {**WHITEGRID, **sizes}  # rcParams' keys are typed as literals; these are checked ones
+    mpl.rcParams.update(theme)
+    mpl.rcParams.update(
+        {
+            "axes.prop_cycle": cycler(color=list(COLORBLIND)),
+            "patch.facecolor": COLORBLIND[0],
             "figure.dpi": FIG_DPI,
             "savefig.dpi": FIG_DPI,
             "figure.figsize": FIGSIZE_WIDE,
@@ -192,7 +228,7 @@ def set_style(*, context: str = "notebook", font_scale: float = 1.05) -> None:
             "axes.spines.right": False,
             "legend.frameon": False,
             "date.converter": "concise",
-        },
+        }
     )
 
 
@@ -695,8 +731,7 @@ def ticker_color(ticker: object, fallback_index: int = 0) -> str:
         return palette[text]
     if head in palette:
         return palette[head]
-    cycle = sns.color_palette("colorblind")
-    return mcolors.to_hex(cycle[fallback_index % len(cycle)])
+    return COLORBLIND[fallback_index % len(COLORBLIND)]
 
 
 def plot_lines(ax: Axes, frame: pd.DataFrame, *, scale: float = 1.0) -> None:
