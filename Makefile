@@ -10,6 +10,11 @@ AS_OF  ?= 2025-12-02
 SOURCE ?= auto
 ARGS   ?=
 PYTEST_ARGS ?=
+# Real data are read in place, never copied: the shared snapshot beside this checkout unless the
+# environment names another directory (empty: none; `auto` then falls back to synthetic data).
+MARKET_DATA_DIR ?= $(abspath $(wildcard ../shared/market-data))
+FUNDAMENTALS_DATA_DIR ?= $(abspath $(wildcard ../shared/fundamentals))
+export MARKET_DATA_DIR FUNDAMENTALS_DATA_DIR
 
 .DEFAULT_GOAL := help
 .PHONY: help install report data test test-fast golden bench lint clean-reports
