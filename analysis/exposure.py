@@ -1293,9 +1293,9 @@ class BreakTests:
         :attr:`BreakTest.lag_sensitivity` rows (Holm over the family at each choice;
         empty for untested pairs).
     robust_to_lags
-        Per pair: the adjusted p is below ``alpha`` at the headline lag *and* at every
-        lag choice of the sensitivity table (the headline lag alone when that table is
-        empty; ``None`` where not testable).
+        Per pair: every lag choice of the sensitivity table reaches the headline lag's
+        decision (significant after Holm at all of them, or at none; ``None`` where not
+        testable).
     btc, tech, alpha
         Factor roles of the verdict rule and its significance level.
     """
@@ -1446,10 +1446,14 @@ class BreakTests:
             note = f"slopes-only HAC Wald, Holm over {len(self.pairs)} tests"
             if not math.isnan(p_adj):
                 note += f"; adjusted p = {p_adj:.3g}"
-            if self.robust_to_lags[i]:
-                note += "; significant at every HAC lag choice"
-            elif p_adj < self.alpha:
-                note += "; not robust to the HAC lag choice"
+            if p_adj < self.alpha:
+                note += (
+                    "; significant at every HAC lag choice"
+                    if self.robust_to_lags[i]
+                    else "; not robust to the HAC lag choice"
+                )
+            elif self.robust_to_lags[i] is False:
+                note += "; significant at some other HAC lag choice"
             out.append(
                 {
                     "name": f"{ticker}: beta shift at {at.date()}",
@@ -1474,7 +1478,7 @@ class BreakTests:
         below = [lab for lab, p in zip(labels, adj, strict=True) if p < self.alpha]
         above = [lab for lab, p in zip(labels, adj, strict=True) if not p < self.alpha]
         a = f"{self.alpha:g}"
-        if self.robust_to_lags[i]:
+        if self.robust_to_lags[i] and self.p_slopes_adj[i] < self.alpha:
             return (
                 f"; significant after Holm at every HAC lag choice (maxlags {', '.join(labels)}; largest "
                 f"adjusted p = {max(adj):.3g}): robust to the lag choice"
@@ -1554,8 +1558,9 @@ def _lag_robustness(
     """Holm-adjusted ``p_slopes`` per HAC lag choice and whether significance holds at all of them.
 
     Row ``j`` of every tested pair's :attr:`BreakTest.lag_sensitivity` is the same lag choice; Holm
-    runs over the family at each choice, as for the headline p. A pair is robust when its adjusted p
-    is below ``alpha`` at the headline lag and at every choice (a missing p counts as not below).
+    runs over the family at each choice, as for the headline p. A pair is robust when every choice
+    reaches the headline's decision: adjusted p below ``alpha`` at all of them for a significant
+    shift, at none of them for a non-significant one (a missing p counts as not below).
     """
     n_choices = max((len(r.lag_sensitivity) for r in results if r is not None), default=0)
     by_lag = [
@@ -1579,7 +1584,8 @@ def _lag_robustness(
             continue
         mine = tuple(float(by_lag[j][i]) for j in range(len(r.lag_sensitivity)))
         adjusted.append(mine)
-        robust.append(bool(p_adj[i] < alpha and all(p < alpha for p in mine)))
+        significant = bool(p_adj[i] < alpha)
+        robust.append(all(bool(p < alpha) == significant for p in mine))  # a NaN p counts as not below
     return tuple(adjusted), tuple(robust)
 
 

@@ -13,6 +13,7 @@ are recorded in the notebook's results and shown in the report's index page.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ COLUMN_LABELS: dict[str, str] = {
     "p_intercept": "p (intercept)",
     "sup_wald_date": "sup-Wald date",
     "p_sup_wald": "p (sup-Wald)",
-    "robust_to_lags": "robust to HAC lags",
+    "robust_to_lags": "same decision at every HAC lag",
     "p_wald": "p (robust Wald)",
     "p_wald_adj": "p (robust Wald, Holm)",
     "t_bmp": "t (BMP)",
@@ -91,6 +92,12 @@ def column_label(name: object) -> str:
     text = str(name)
     return COLUMN_LABELS.get(text, text.replace("_", " "))
 
+
+#: A displayed cell that reads as a number (right-aligned); other columns are left-aligned text.
+NUMERIC_TEXT = re.compile(r"[+−-]?[\d,]*\.?\d+(e[+-]?\d+)?%?|–|∞|−∞|[+−-]?\d+(\.\d+)? ?(pts|%)")
+
+#: Columns whose cells are all this short never wrap (dates, tickers, numbers).
+NOWRAP_CHARS = 22
 
 #: Longest warning message recorded (a traceback-sized message is cut here, with a marker).
 MAX_WARNING_CHARS = 2000
@@ -210,6 +217,7 @@ class Notebook:
     short: list[ShortSample] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    tables: int = 0
     figure_titles: dict[str, str] = field(default_factory=dict)
     kept: dict[str, Any] = field(default_factory=dict)
 
@@ -261,9 +269,30 @@ class Notebook:
         labels = {c: column_label(c) for c in shown.columns}
         shown = shown.rename(columns={**labels, **dict(rename or {})})
         index = not isinstance(shown.index, pd.RangeIndex)  # a 0..n index says nothing: not shown
+        self.tables += 1
+        table_id = f"table-{self.name}-{self.tables}"  # a CSS id must not start with a digit
+        first = 2 if index else 1  # nth-child of the first data column
+        text_cols = [
+            first + i
+            for i, c in enumerate(shown.columns)
+            if not all(NUMERIC_TEXT.fullmatch(str(v)) for v in shown[c])
+        ]
+        short_cols = [
+            first + i
+            for i, c in enumerate(shown.columns)
+            if all(len(str(v)) <= NOWRAP_CHARS for v in shown[c])
+        ]
+        css = " ".join(
+            [
+                f"#{table_id} td:nth-child({k}), #{table_id} th:nth-child({k}) {{text-align: left;}}"
+                for k in text_cols
+            ]
+            + [f"#{table_id} td:nth-child({k}) {{white-space: nowrap;}}" for k in short_cols]
+        )
         with pd.option_context("display.max_colwidth", None, "display.max_rows", 500):
+            table = shown.to_html(index=index, escape=True, border=0, classes="dataframe", table_id=table_id)
             bundle = {
-                "text/html": shown.to_html(index=index, escape=True, border=0, classes="dataframe"),
+                "text/html": (f"<style>{css}</style>" if css else "") + table,
                 "text/plain": shown.to_string(index=index),
             }
         display(bundle, raw=True)  # type: ignore[no-untyped-call]
