@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TypeVar, cast
+from typing import Literal, TypeVar, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -68,11 +68,33 @@ def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     return cast(str, value)
 
 
-def as_timestamp(value: object, name: str) -> pd.Timestamp:
-    """Parse a date-like parameter, raising ``ConfigError`` naming ``name``."""
+@overload
+def as_timestamp(value: object, name: str, *, optional: Literal[False] = False) -> pd.Timestamp: ...
+@overload
+def as_timestamp(value: object, name: str, *, optional: bool) -> pd.Timestamp | None: ...
+def as_timestamp(value: object, name: str, *, optional: bool = False) -> pd.Timestamp | None:
+    """Parse a date-like parameter to a tz-naive :class:`pandas.Timestamp` (the package's one date parser).
+
+    Parameters
+    ----------
+    value
+        ``"YYYY-MM-DD"`` text, a date, a Timestamp or a ``datetime64``. A tz-aware value keeps its
+        wall time and loses its zone. Not normalized: chain ``.normalize()`` for midnight.
+    name
+        Parameter named in the error message.
+    optional
+        ``True``: ``None`` is passed through as ``None`` (an unset bound).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``name`` when ``value`` is not a date (or is ``NaT``, or ``None`` unless ``optional``).
+    """
+    if value is None and optional:
+        return None
     try:
         ts = pd.Timestamp(cast(DateLike, value))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ConfigError(f"{name} is not a date: {value!r} (use 'YYYY-MM-DD')") from exc
     if pd.isna(ts):
         raise ConfigError(f"{name} is not a date: {value!r} (use 'YYYY-MM-DD')")
@@ -116,8 +138,8 @@ def slice_period(
 ) -> tuple[F, pd.Timestamp | None, pd.Timestamp | None]:
     """Rows of ``obj`` with ``start <= date <= end`` (either bound optional)."""
     check_index(obj, name)
-    t0 = None if start is None else as_timestamp(start, "start")
-    t1 = None if end is None else as_timestamp(end, "end")
+    t0 = as_timestamp(start, "start", optional=True)
+    t1 = as_timestamp(end, "end", optional=True)
     if t0 is not None and t1 is not None and t0 > t1:
         raise ConfigError(f"start ({t0.date()}) is after end ({t1.date()}); swap them")
     out = obj.loc[t0:t1]

@@ -291,6 +291,11 @@ class AINewsComparison:
         News flag on the returns index (``window`` applied).
     window, quantile, block, n_permutations, alternative, seed
         Settings used.
+
+    There is no ``conf_int``: the p-values come from permuting the news indicator in
+    blocks, which tests "no difference" without giving a sampling distribution of the
+    ``difference`` itself (an interval would need a separate bootstrap of two unequal,
+    clustered groups of news sessions, which this comparison does not run).
     """
 
     table: pd.DataFrame
@@ -701,10 +706,11 @@ class AINewsResponses:
     ----------
     table
         One row per (news item, ticker): ``news_id, label, kind, checked, news_date, session,
-        ticker, model, car, car_log, se, t, p, n_est, estimable, reason, confounded, confounds,
+        ticker, model, car, car_log, se, t, p, df, n_est, estimable, reason, confounded, confounds,
         confounded_ticker`` (``car`` = cumulative abnormal return over :attr:`window` as a
         simple return, ``expm1(car_log)``; ``car_log`` = the summed abnormal log returns, which
-        ``se, t, p`` test; ``model`` = :meth:`analysis.events.EventModel.describe`;
+        ``se, t, p`` test with Student t on ``df`` degrees of freedom; ``model`` =
+        :meth:`analysis.events.EventModel.describe`;
         ``confounded_ticker``: another catalogued event on the same session names this ticker).
     window
         Event window in sessions relative to the news session.
@@ -719,6 +725,29 @@ class AINewsResponses:
     def summary_frame(self) -> pd.DataFrame:
         """The response table (every row, estimable or not, with its reason)."""
         return self.table.copy()
+
+    def conf_int(self, alpha: float = PROSE_ALPHA) -> pd.DataFrame:
+        """Intervals at level ``1 - alpha`` of every estimable CAR, in log and simple returns.
+
+        Returns
+        -------
+        pd.DataFrame
+            ``news_id, ticker, car_log, ci_low, ci_high, car, ci_low_simple, ci_high_simple``:
+            ``car_log -+ t_{df, 1-alpha/2} se`` and its ``expm1`` transform (as
+            :meth:`analysis.events.EventStudyResult.conf_int`).
+        """
+        level = check_open_unit(alpha, "alpha", example="0.05")
+        from scipy import stats
+
+        est = self.table.loc[self.table["estimable"]]
+        q = stats.t.ppf(1.0 - level / 2.0, est["df"].to_numpy(dtype=np.float64))
+        car = est["car_log"].to_numpy(dtype=np.float64)
+        half = q * est["se"].to_numpy(dtype=np.float64)
+        out = est.loc[:, ["news_id", "ticker"]].assign(car_log=car, ci_low=car - half, ci_high=car + half)
+        out["car"] = np.expm1(car)
+        out["ci_low_simple"] = np.expm1(car - half)
+        out["ci_high_simple"] = np.expm1(car + half)
+        return out.reset_index(drop=True)
 
     def wide(self) -> pd.DataFrame:
         """CAR (fractions) of estimable rows: index ``news_id``, columns tickers (for a heatmap)."""
@@ -864,6 +893,7 @@ def ai_news_responses(
                 "se": car["se"].astype(np.float64),
                 "t": car["t"].astype(np.float64),
                 "p": car["p"].astype(np.float64),
+                "df": car["df"].astype(np.float64),
                 "n_est": car["n_est"],
                 "estimable": car["estimable"].astype(bool),
                 "reason": car["reason"].fillna("").astype(str),
@@ -892,7 +922,8 @@ def ai_news_responses(
     table = pd.concat(frames, ignore_index=True)
     columns = [
         "news_id", "label", "kind", "checked", "news_date", "session", "ticker", "model", "car", "car_log",
-        "se", "t", "p", "n_est", "estimable", "reason", "confounded", "confounds", "confounded_ticker",
+        "se", "t", "p", "df", "n_est", "estimable", "reason", "confounded", "confounds",
+        "confounded_ticker",
     ]  # fmt: skip
     rank = {
         "news_id": {nid: i for i, nid in enumerate(news["news_id"])},

@@ -57,6 +57,7 @@ import pyarrow as pa
 from filelock import Timeout
 
 from . import atomic, config
+from ._validation import as_timestamp
 from .calendar import trading_days
 from .errors import CacheError, ConfigError, DataQualityError
 from .schema import normalize_raw_frame
@@ -113,8 +114,8 @@ _REQUIRED_FIELDS = (
 _DATA_FILE = re.compile(r"^[A-Z0-9_][A-Z0-9=.\-]*?(\.[0-9a-f]{16})?\.parquet$")
 
 
-def _dates(values: Iterable[Any] | None) -> tuple[pd.Timestamp, ...]:
-    return tuple(sorted(_as_date(pd.Timestamp(v)) for v in (values or ())))
+def _dates(values: Iterable[Any] | None, name: str) -> tuple[pd.Timestamp, ...]:
+    return tuple(sorted(as_timestamp(v, name).normalize() for v in (values or ())))
 
 
 def _iso(dates: Iterable[pd.Timestamp]) -> list[str]:
@@ -182,7 +183,7 @@ class CacheEntry:
         -----
         Expected dates are XNYS sessions for equities and calendar days for crypto.
         """
-        s, e = _as_date(start), _as_date(end)
+        s, e = as_timestamp(start, "start").normalize(), as_timestamp(end, "end").normalize()
         expected = trading_days(s, e, crypto=self.crypto)
         if self.missing is None or self.first_date is None or self.last_date is None:
             return expected
@@ -243,14 +244,14 @@ class CacheEntry:
                     None if raw.get("yfinance_version") is None else str(raw["yfinance_version"])
                 ),
                 fetched_at=_as_utc(pd.Timestamp(raw["fetched_at"])),
-                requested_start=_as_date(pd.Timestamp(raw["requested_start"])),
-                requested_end=_as_date(pd.Timestamp(raw["requested_end"])),
+                requested_start=as_timestamp(raw["requested_start"], "requested_start").normalize(),
+                requested_end=as_timestamp(raw["requested_end"], "requested_end").normalize(),
                 rows=int(raw["rows"]),
-                first_date=None if first is None else _as_date(pd.Timestamp(first)),
-                last_date=None if last is None else _as_date(pd.Timestamp(last)),
+                first_date=None if first is None else as_timestamp(first, "first_date").normalize(),
+                last_date=None if last is None else as_timestamp(last, "last_date").normalize(),
                 sha256=str(raw["sha256"]),
-                missing=None if raw.get("missing") is None else _dates(raw["missing"]),
-                confirmed_missing=_dates(raw.get("confirmed_missing")),
+                missing=None if raw.get("missing") is None else _dates(raw["missing"], "missing"),
+                confirmed_missing=_dates(raw.get("confirmed_missing"), "confirmed_missing"),
                 extra=dict(raw.get("extra") or {}),
             )
         except (TypeError, ValueError) as exc:
@@ -455,7 +456,8 @@ class RawCache:
             previous entry stays readable.
         """
         ticker = validate_ticker(ticker)
-        start, end = _as_date(requested_start), _as_date(requested_end)
+        start = as_timestamp(requested_start, "requested_start").normalize()
+        end = as_timestamp(requested_end, "requested_end").normalize()
         if start > end:
             raise ConfigError(
                 f"{ticker}: requested_start {start:{DATE_FORMAT}} is after requested_end {end:{DATE_FORMAT}}"
@@ -727,7 +729,8 @@ def _new_entry(
     if old is not None:
         confirmed = set(old.confirmed_missing) & set(missing)
         if downloaded is not None and old.missing is not None:
-            lo, hi = _as_date(downloaded[0]), _as_date(downloaded[1])
+            lo = as_timestamp(downloaded[0], "downloaded start").normalize()
+            hi = as_timestamp(downloaded[1], "downloaded end").normalize()
             again = {d for d in old.missing if lo <= d <= hi}
             confirmed |= again & set(missing)
     return CacheEntry(
@@ -746,14 +749,6 @@ def _new_entry(
         confirmed_missing=tuple(sorted(confirmed)),
         extra=extra,
     )
-
-
-def _as_date(ts: pd.Timestamp | str) -> pd.Timestamp:
-    """Tz-naive midnight timestamp."""
-    out = pd.Timestamp(ts)
-    if out.tz is not None:
-        out = out.tz_localize(None)
-    return out.normalize()
 
 
 def _as_utc(ts: pd.Timestamp) -> pd.Timestamp:

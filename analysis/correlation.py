@@ -58,6 +58,7 @@ __all__ = [
     "FIELLER_SPEARMAN_VARIANCE",
     "MIN_FISHER_OBS",
     "PEARSON_FISHER_VARIANCE",
+    "PERCENTILE_BOOTSTRAP",
     "SHORT_SAMPLE_OBS",
     "Alternative",
     "CorrMethod",
@@ -110,6 +111,8 @@ DEFAULT_PRIOR_SESSIONS = 250
 
 #: Which interval :meth:`PairCorrelations.conf_int` and friends return.
 Interval = Literal["bootstrap", "fisher"]
+#: ``interval`` value of percentile intervals of bootstrap draws (e.g. the tail co-exceedance ratio).
+PERCENTILE_BOOTSTRAP = "bootstrap percentile"
 
 _METHODS: tuple[str, ...] = ("pearson", "spearman")
 _ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
@@ -246,12 +249,15 @@ class CorrelationMatrix:
         return table
 
     def conf_int(self, alpha: float = DEFAULT_ALPHA, *, unique_pairs: bool = True) -> pd.DataFrame:
-        """Fisher-z intervals at level ``1 - alpha``: columns ``a``, ``b``, ``lower``, ``upper``."""
-        return self.summary_frame(alpha, unique_pairs=unique_pairs)[["a", "b", "lower", "upper"]]
+        """Fisher-z intervals at level ``1 - alpha``, one row per pair.
 
-    def to_long(self, *, unique_pairs: bool = True) -> pd.DataFrame:
-        """Alias of :meth:`summary_frame` (older name)."""
-        return correlation_long(self, unique_pairs=unique_pairs)
+        Columns ``a``, ``b``, ``corr`` (the estimate), ``ci_low``, ``ci_high`` and
+        ``interval`` (``"fisher"``).
+        """
+        table = self.summary_frame(alpha, unique_pairs=unique_pairs)
+        return table[["a", "b", "corr"]].assign(
+            ci_low=table["lower"], ci_high=table["upper"], interval="fisher"
+        )
 
 
 def correlation_matrix(
@@ -584,14 +590,7 @@ class CorrelationDifference:
         """``rho1 - rho2``."""
         return self.rho1 - self.rho2
 
-    def conf_int(
-        self, alpha: float = DEFAULT_ALPHA, *, interval: Interval = "bootstrap"
-    ) -> tuple[float, float]:
-        """Interval of ``rho1 - rho2`` at level ``1 - alpha``.
-
-        ``"fisher"``: Zou's (2007) interval from the two Fisher intervals;
-        ``"bootstrap"``: ``diff -+ z_{1-alpha/2} se_bootstrap`` (NaN if not run).
-        """
+    def _interval(self, alpha: float, interval: Interval) -> tuple[float, float]:
         check_choice(interval, "interval", _INTERVALS)
         if interval == "bootstrap":
             lo, hi = normal_interval(self.diff, self.se_bootstrap, alpha)
@@ -601,10 +600,21 @@ class CorrelationDifference:
         lo, hi = _zou_interval(np.asarray(self.rho1), lo1, hi1, np.asarray(self.rho2), lo2, hi2)
         return float(lo), float(hi)
 
+    def conf_int(self, alpha: float = DEFAULT_ALPHA, *, interval: Interval = "bootstrap") -> pd.DataFrame:
+        """Interval of ``rho1 - rho2`` at level ``1 - alpha``.
+
+        One row: ``rho1``, ``rho2``, ``diff`` (the estimate), ``ci_low``, ``ci_high`` and
+        ``interval``. ``"fisher"``: Zou's (2007) interval from the two Fisher intervals;
+        ``"bootstrap"`` (default): ``diff -+ z_{1-alpha/2} se_bootstrap`` (NaN if not run).
+        """
+        lo, hi = self._interval(alpha, interval)
+        row = {"rho1": self.rho1, "rho2": self.rho2, "diff": self.diff}
+        return pd.DataFrame([{**row, "ci_low": lo, "ci_high": hi, "interval": interval}])
+
     def summary_frame(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """One-row table: correlations, counts, difference, both intervals and p-values."""
-        f_lo, f_hi = self.conf_int(alpha, interval="fisher")
-        b_lo, b_hi = self.conf_int(alpha, interval="bootstrap")
+        f_lo, f_hi = self._interval(alpha, "fisher")
+        b_lo, b_hi = self._interval(alpha, "bootstrap")
         return pd.DataFrame(
             [
                 {
@@ -947,16 +957,18 @@ class PairCorrelations:
     reps: int
 
     def conf_int(self, alpha: float = DEFAULT_ALPHA, *, interval: Interval = "bootstrap") -> pd.DataFrame:
-        """``1 - alpha`` intervals: columns ``a``, ``b``, ``period``, ``lower``, ``upper``.
+        """``1 - alpha`` intervals, one row per (pair, period).
 
-        ``interval="bootstrap"`` (default) or ``"fisher"``: ``tanh(atanh(rho) -+ z se)``.
+        Columns ``a``, ``b``, ``period``, ``rho`` (the estimate), ``ci_low``, ``ci_high``,
+        ``interval``. ``interval="bootstrap"`` (default) or ``"fisher"``:
+        ``tanh(atanh(rho) -+ z se)`` with the block-bootstrap or Fisher ``se``.
         """
         check_choice(interval, "interval", _INTERVALS)
         a = check_open_unit(alpha, "alpha", example="0.05")
         e = self.estimates
         se = e["se_bootstrap"] if interval == "bootstrap" else e["se_fisher"]
         lo, hi = _z_interval(e["rho"].to_numpy(), se.to_numpy(dtype=np.float64), a)
-        return e[["a", "b", "period"]].assign(lower=lo, upper=hi)
+        return e[["a", "b", "period", "rho"]].assign(ci_low=lo, ci_high=hi, interval=interval)
 
     def summary_frame(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """One row per (pair, period).
@@ -979,10 +991,10 @@ class PairCorrelations:
                 "end": e["end"],
                 "n": e["n"].astype(np.int64),
                 "rho": e["rho"],
-                "ci_fisher_lo": fisher["lower"],
-                "ci_fisher_hi": fisher["upper"],
-                "ci_bootstrap_lo": boot["lower"],
-                "ci_bootstrap_hi": boot["upper"],
+                "ci_fisher_lo": fisher["ci_low"],
+                "ci_fisher_hi": fisher["ci_high"],
+                "ci_bootstrap_lo": boot["ci_low"],
+                "ci_bootstrap_hi": boot["ci_high"],
                 "se_ratio": ratio,
                 "block": e["block"],
                 "reason": e["reason"],
@@ -1131,9 +1143,10 @@ class CorrelationChanges:
     alternative: Alternative
 
     def conf_int(self, alpha: float = DEFAULT_ALPHA, *, interval: Interval = "bootstrap") -> pd.DataFrame:
-        """``1 - alpha`` intervals of ``diff``: columns ``a``, ``b``, ``lower``, ``upper``.
+        """``1 - alpha`` intervals of ``diff``, one row per pair.
 
-        ``"bootstrap"``: ``diff -+ z se_bootstrap``; ``"fisher"``: Zou's (2007) interval.
+        Columns ``a``, ``b``, ``diff`` (the estimate), ``ci_low``, ``ci_high``, ``interval``.
+        ``"bootstrap"`` (default): ``diff -+ z se_bootstrap``; ``"fisher"``: Zou's (2007) interval.
         """
         check_choice(interval, "interval", _INTERVALS)
         a = check_open_unit(alpha, "alpha", example="0.05")
@@ -1147,7 +1160,7 @@ class CorrelationChanges:
             lo1, hi1 = fisher_z_interval(r1, e["n_recent"].to_numpy(), method=self.method, alpha=a)
             lo2, hi2 = fisher_z_interval(r2, e["n_prior"].to_numpy(), method=self.method, alpha=a)
             lo, hi = _zou_interval(r1, lo1, hi1, r2, lo2, hi2)
-        return e[["a", "b"]].assign(lower=lo, upper=hi)
+        return e[["a", "b", "diff"]].assign(ci_low=lo, ci_high=hi, interval=interval)
 
     def summary_frame(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """:attr:`estimates` with both intervals of ``diff`` (``ci_fisher_lo`` .. ``ci_bootstrap_hi``)."""
@@ -1157,10 +1170,10 @@ class CorrelationChanges:
         at = list(out.columns).index("diff") + 1
         for offset, (name, values) in enumerate(
             [
-                ("ci_fisher_lo", fisher["lower"]),
-                ("ci_fisher_hi", fisher["upper"]),
-                ("ci_bootstrap_lo", boot["lower"]),
-                ("ci_bootstrap_hi", boot["upper"]),
+                ("ci_fisher_lo", fisher["ci_low"]),
+                ("ci_fisher_hi", fisher["ci_high"]),
+                ("ci_bootstrap_lo", boot["ci_low"]),
+                ("ci_bootstrap_hi", boot["ci_high"]),
             ]
         ):
             out.insert(at + offset, name, values.to_numpy())

@@ -158,8 +158,8 @@ class DCCResult:
         Returns
         -------
         pd.DataFrame
-            Index ``parameter``, columns ``lower``, ``upper`` (NaN where no
-            standard error is available).
+            Index ``parameter``, columns ``estimate``, ``ci_low``, ``ci_high`` (NaN
+            where no standard error is available).
         """
         level = check_open_unit(alpha, "alpha", example="0.05")
         from scipy import stats
@@ -167,14 +167,15 @@ class DCCResult:
         est, se = self._estimates()
         crit = float(stats.norm.ppf(1.0 - level / 2.0))
         return pd.DataFrame(
-            {"lower": est - crit * se, "upper": est + crit * se},
+            {"estimate": est, "ci_low": est - crit * se, "ci_high": est + crit * se},
             index=pd.Index(list(_PARAMS), name="parameter"),
         )
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per DCC parameter (``alpha``, ``beta``, ``alpha+beta``).
 
-        Columns ``parameter, estimate, std_err, z, p_value, lower, upper, nobs``.
+        Columns ``parameter, estimate, std_err, z, p_value, lower, upper, nobs``
+        (``lower``, ``upper``: :meth:`conf_int`'s ``ci_low``, ``ci_high``).
         Standard errors come from the numerical Hessian of the second-step
         likelihood and ignore step-1 estimation error (Engle & Sheppard 2001
         give the correction), so they are too small; they are NaN when a
@@ -194,8 +195,8 @@ class DCCResult:
                 "std_err": se,
                 "z": z,
                 "p_value": p,
-                "lower": ci["lower"].to_numpy(),
-                "upper": ci["upper"].to_numpy(),
+                "lower": ci["ci_low"].to_numpy(),
+                "upper": ci["ci_high"].to_numpy(),
                 "nobs": int(self.nobs),
             }
         )

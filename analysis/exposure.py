@@ -345,10 +345,6 @@ class FactorRegression:
         out["maxlags"] = int(self.maxlags)
         return out
 
-    def tidy(self) -> pd.DataFrame:
-        """Alias of :meth:`summary_frame` (kept for existing callers)."""
-        return self.summary_frame()
-
 
 def factor_regression(
     returns: pd.DataFrame,
@@ -469,9 +465,9 @@ def factor_regressions(
             failed["reason"] = str(exc)
             rows.append(failed)
             continue
-        tidy = fit.summary_frame()
-        tidy["reason"] = ""
-        rows.append(tidy)
+        table = fit.summary_frame()
+        table["reason"] = ""
+        rows.append(table)
     cols = ["ticker", "param", "coef", "se", "t", "p", "ci_low", "ci_high", "n", "r2"]
     cols += ["start", "end", "maxlags", "reason"]
     return pd.concat([r.loc[:, cols] for r in rows], ignore_index=True)
@@ -1079,6 +1075,10 @@ class SupWaldTest:
         Bootstrap replications, seed, and how the p-value is computed.
     path
         ``W(tau)`` indexed by candidate session (for plotting).
+
+    There is no ``conf_int``: the result is a test statistic and the date that maximises
+    it; an interval for the break date (Bai 1997) is not computed, and the betas before and
+    after a given date have theirs in :meth:`BreakTest.conf_int`.
     """
 
     ticker: str

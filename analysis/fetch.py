@@ -412,7 +412,7 @@ class YahooSource:
             On malformed tickers or ``start > end``.
         """
         symbols = validate_tickers(tickers)
-        start, end = _as_date(start, "start"), _as_date(end, "end")
+        start, end = as_timestamp(start, "start").normalize(), as_timestamp(end, "end").normalize()
         if start > end:
             raise ConfigError(f"start {start:{DATE_FORMAT}} is after end {end:{DATE_FORMAT}}")
         now = _as_utc(pd.Timestamp(self._now()))
@@ -923,10 +923,6 @@ def _merge(cached: pd.DataFrame | None, fresh: pd.DataFrame) -> pd.DataFrame:
         return kept
     merged: pd.DataFrame = pd.concat([kept, added]).sort_index(kind="stable")
     return merged
-
-
-def _as_date(value: pd.Timestamp | str, name: str) -> pd.Timestamp:
-    return as_timestamp(value, name).normalize()
 
 
 def _as_utc(ts: pd.Timestamp) -> pd.Timestamp:

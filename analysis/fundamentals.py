@@ -1211,6 +1211,10 @@ def _utc(ts: pd.Timestamp) -> pd.Timestamp:
 # ---------------------------------------------------------------------------
 
 
+#: Seconds a fundamentals writer waits for another writer of ``processed/``.
+FUNDAMENTALS_LOCK_TIMEOUT_S = 60.0
+
+
 def write_fundamentals(panel: FundamentalsPanel, data_dir: Path | None = None) -> Path:
     """Write ``panel.data`` to ``<data_dir>/processed/fundamentals.parquet`` atomically.
 
@@ -1225,20 +1229,23 @@ def write_fundamentals(panel: FundamentalsPanel, data_dir: Path | None = None) -
     out_dir = config.processed_dir(data_dir)
     path = out_dir / PROCESSED_NAME
     frame = _coerce_dtypes(panel.data).reset_index(drop=True)
-    atomic.write_parquet(frame, path)
-    atomic.write_json(
-        out_dir / PROCESSED_META,
-        {
-            "source": panel.source,
-            "tickers": panel.tickers,
-            "failed": panel.failed,
-            "notes": list(panel.notes),
-            "rows": len(frame),
-            "unfiled_rows": int(frame["filed"].isna().sum()),
-            "sha256": _sha256_file(path),
-            "meta": panel.meta,
-        },
-    )
+    # Writers of processed/ are serialised (the panel's lock); readers check the sidecar's sha256,
+    # so a reader between the two writes sees a mismatch (an error), never a mixed pair.
+    with atomic.directory_lock(out_dir, timeout=FUNDAMENTALS_LOCK_TIMEOUT_S):
+        atomic.write_parquet(frame, path)
+        atomic.write_json(
+            out_dir / PROCESSED_META,
+            {
+                "source": panel.source,
+                "tickers": panel.tickers,
+                "failed": panel.failed,
+                "notes": list(panel.notes),
+                "rows": len(frame),
+                "unfiled_rows": int(frame["filed"].isna().sum()),
+                "sha256": _sha256_file(path),
+                "meta": panel.meta,
+            },
+        )
     return path
 
 

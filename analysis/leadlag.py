@@ -304,6 +304,11 @@ class GrangerResult:
     :func:`granger_causality` plus ``pair`` (``"a/b"``), ``p_adj`` (Holm-adjusted
     ``p``) and ``p_wald_adj`` (Holm-adjusted robust ``p_wald``), and ``reason``
     (why a pair was not tested; empty otherwise).
+
+    There is no ``conf_int``: each row is a joint test that all ``lag`` coefficients of
+    the cause are zero (an F or Wald statistic with its p-value), not an estimate of one
+    quantity, so it has no natural interval; the lag coefficients themselves are not
+    kept, and their individual intervals would not answer the Granger question.
     """
 
     table: pd.DataFrame
@@ -312,7 +317,7 @@ class GrangerResult:
     cov_type: CovType
 
     def summary_frame(self) -> pd.DataFrame:
-        """The test table (a copy), one row per (pair, direction)."""
+        """The test table (a copy), one row per (pair, direction): statistics, p and adjusted p."""
         return self.table.copy()
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validation import as_timestamp
 from .calendar import exchange_calendar
 from .calendar import sessions as xnys_sessions
 from .clean import CleanConfig, CleanResult, clean_panel, read_processed
@@ -81,14 +82,7 @@ def parse_date(value: object, name: str) -> pd.Timestamp:
         except ValueError as exc:
             raise ConfigError(f"{name} {value!r} is not a date: {exc}") from exc
     elif isinstance(value, dt.date | pd.Timestamp | np.datetime64):
-        try:
-            ts = pd.Timestamp(value)
-        except (ValueError, OverflowError) as exc:
-            raise ConfigError(f"{name} {value!r} is not a date: {exc}") from exc
-        if pd.isna(ts):
-            raise ConfigError(f"{name} is missing (NaT); use YYYY-MM-DD")
-        if ts.tz is not None:
-            ts = ts.tz_localize(None)
+        ts = as_timestamp(value, name)
     else:
         raise ConfigError(f"{name} must be a date string YYYY-MM-DD, got {type(value).__name__} {value!r}")
     ts = ts.normalize()

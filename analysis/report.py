@@ -45,7 +45,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, atomic
 from .clean import CleanResult, write_outputs
@@ -636,19 +636,55 @@ def _run_in(
     t0: float,
     t_data: float,
 ) -> Path:
+    """Publish the data, run the notebooks, collect, write the summary files, publish the report."""
+    quality_report = _publish_inputs(staging, request, panel)
+    runs = _run_notebooks(staging, request, opts)
+    status = _base_status(request, panel, coverage, runs, t_data, quality_report)
+    failed = [r for r in runs if r.error]
+    if failed:
+        _fail(staging, target, request, status, failed)
+    results, stderr, titles = _collect(staging, runs)
+    meta = _run_meta(staging, request, panel, results, stderr, titles, quality_report)
+    status.update(_status_notes(results, stderr), last_data_date=meta["last_data_date"])
+    atomic.write_json(staging / "metrics.json", to_jsonable({"run": meta, "notebooks": results}))
+    atomic.write_text(staging / "index.html", _index_html(meta, results, runs, coverage))
+    status["seconds"] = round(time.perf_counter() - t0, 2)
+    atomic.write_json(staging / "status.json", to_jsonable(status))
+    _mark_complete(staging, meta, panel.synthetic)
+    out = _publish(staging, target)
+    _drop_failed(target)
+    return out
+
+
+def _publish_inputs(staging: Path, request: StudyRequest, panel: CleanResult) -> str:
+    """Publish the panel and the fundamentals the notebooks read; the quality report's relative path."""
     paths = write_outputs(panel, staging / "data")
-    quality_report = paths["quality_md"].relative_to(staging).as_posix()
     publish_fundamentals(build_fundamentals(request), staging / "data")
+    return paths["quality_md"].relative_to(staging).as_posix()
+
+
+def _run_notebooks(staging: Path, request: StudyRequest, opts: ReportOptions) -> list[NotebookRun]:
+    """Execute the notebooks with the run's request and absolute paths (kernels start in ``staging``)."""
     params: dict[str, Any] = {
         "request": request.to_dict(),
         "panel_dir": str(staging / "data"),
         "output_dir": str(staging),
     }
     progress = opts.progress if opts.progress is not None else sys.stderr.isatty()
-    runs = execute_notebooks(opts.notebooks, staging, params, jobs=opts.jobs, progress=progress)
-    failed = [r for r in runs if r.error]
-    status: dict[str, Any] = {
-        "complete": not failed,
+    return execute_notebooks(opts.notebooks, staging, params, jobs=opts.jobs, progress=progress)
+
+
+def _base_status(
+    request: StudyRequest,
+    panel: CleanResult,
+    coverage: Coverage,
+    runs: list[NotebookRun],
+    t_data: float,
+    quality_report: str,
+) -> dict[str, Any]:
+    """``status.json`` before the notebooks' results are read: data coverage and notebook timings."""
+    return {
+        "complete": not any(r.error for r in runs),
         "as_of": str(request.as_of.date()),
         "provider": panel.summary["source"],
         "synthetic": panel.synthetic,
@@ -664,17 +700,27 @@ def _run_in(
         "data_seconds": round(t_data, 2),
         "quality_report": quality_report,
     }
-    if failed:
-        atomic.write_json(staging / "status.json", to_jsonable(status))
-        dead = _publish_failed(staging, target)
-        detail = "; ".join(
-            f"{r.name}.ipynb cell {r.cell if r.cell is not None else '?'}: {r.error}" for r in failed
-        )
-        raise ReportError(
-            f"report as of {request.as_of.date()} failed ({detail}); partial output in {dead}, "
-            "not published as complete"
-        )
 
+
+def _fail(
+    staging: Path, target: Path, request: StudyRequest, status: dict[str, Any], failed: list[NotebookRun]
+) -> NoReturn:
+    """Keep a failed run as ``<out>.failed`` (never published as complete) and raise naming each cell."""
+    atomic.write_json(staging / "status.json", to_jsonable(status))
+    dead = _publish_failed(staging, target)
+    detail = "; ".join(
+        f"{r.name}.ipynb cell {r.cell if r.cell is not None else '?'}: {r.error}" for r in failed
+    )
+    raise ReportError(
+        f"report as of {request.as_of.date()} failed ({detail}); partial output in {dead}, "
+        "not published as complete"
+    )
+
+
+def _collect(
+    staging: Path, runs: list[NotebookRun]
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str]]:
+    """Each notebook's results, any stderr it printed, its title; writes its reader HTML."""
     results: dict[str, Any] = {}
     stderr: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
@@ -687,10 +733,23 @@ def _run_in(
         stderr += [{"notebook": r.name, **s} for s in _stderr_outputs(nb)]
         titles[r.name] = _notebook_title(r.output, r.name)
         _to_html(r.output, titles[r.name])
+    return results, stderr, titles
+
+
+def _run_meta(
+    staging: Path,
+    request: StudyRequest,
+    panel: CleanResult,
+    results: dict[str, Any],
+    stderr: list[dict[str, Any]],
+    titles: dict[str, str],
+    quality_report: str,
+) -> dict[str, Any]:
+    """The ``run`` record of ``metrics.json`` (what the index page's header says)."""
     figures_dir = staging / "figures"
     figures = sorted(p.name for p in figures_dir.glob("*.png")) if figures_dir.is_dir() else []
     last_dates = [res.get("last_data_date") for res in results.values() if res.get("last_data_date")]
-    meta = {
+    return {
         "as_of": str(request.as_of.date()),
         "provider": panel.summary["source"],
         "synthetic": panel.synthetic,
@@ -707,17 +766,22 @@ def _run_in(
         "request": request.to_dict(),
         "quality_report": quality_report,
     }
+
+
+def _status_notes(results: dict[str, Any], stderr: list[dict[str, Any]]) -> dict[str, Any]:
+    """Warnings, short samples and skipped sections of every notebook, for ``status.json``."""
     warnings_list = [
         {"notebook": nb, **w} for nb, res in results.items() for w in (res.get("warnings") or [])
     ] + [{"notebook": s["notebook"], "category": "stderr", "message": s["text"]} for s in stderr]
-    status["warnings"] = warnings_list
-    status["short_samples"] = {nb: res.get("short_samples") or [] for nb, res in results.items()}
-    status["skipped_sections"] = {nb: res.get("skipped") or [] for nb, res in results.items()}
-    status["last_data_date"] = meta["last_data_date"]
-    atomic.write_json(staging / "metrics.json", to_jsonable({"run": meta, "notebooks": results}))
-    atomic.write_text(staging / "index.html", _index_html(meta, results, runs, coverage))
-    status["seconds"] = round(time.perf_counter() - t0, 2)
-    atomic.write_json(staging / "status.json", to_jsonable(status))
+    return {
+        "warnings": warnings_list,
+        "short_samples": {nb: res.get("short_samples") or [] for nb, res in results.items()},
+        "skipped_sections": {nb: res.get("skipped") or [] for nb, res in results.items()},
+    }
+
+
+def _mark_complete(staging: Path, meta: dict[str, Any], synthetic: bool) -> None:
+    """Write the marker that makes ``staging`` a complete report of this package."""
     atomic.write_json(
         staging / REPORT_MARKER,
         {
@@ -725,14 +789,11 @@ def _run_in(
             "version": __version__,
             "as_of": meta["as_of"],
             "provider": meta["provider"],
-            "synthetic": panel.synthetic,
+            "synthetic": synthetic,
             "generated_at": meta["generated_at"],
         },
     )
     (staging / STAGING_MARKER).unlink()
-    out = _publish(staging, target)
-    _drop_failed(target)
-    return out
 
 
 # --------------------------------------------------------------------------- golden notebooks

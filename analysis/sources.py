@@ -29,7 +29,6 @@ may simply have listed later (pre-listing rows are the cleaner's business).
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -50,12 +49,11 @@ from .errors import (
 from .schema import RawPanel, summarise_reasons
 from .universe import is_crypto_symbol
 
-__all__ = ["SOURCES", "SourceName", "load_raw", "parse_date_range", "stale_tickers", "summarise_failures"]
+__all__ = ["SOURCES", "SourceName", "load_raw", "stale_tickers", "summarise_failures"]
 
 SourceName = Literal["auto", "yahoo", "snapshot", "synthetic"]
 SOURCES: tuple[str, ...] = get_args(SourceName)
 log = logging.getLogger(__name__)
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATE_FORMAT = "%Y-%m-%d"
 
 
@@ -64,36 +62,6 @@ def summarise_failures(exc: DataFetchError) -> str:
     if not exc.failed:
         return str(exc)
     return summarise_reasons(exc.failed)
-
-
-def parse_date_range(start: str | pd.Timestamp, end: str | pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Parse and check a date range (inclusive).
-
-    Raises
-    ------
-    ConfigError
-        If a date is malformed or outside pandas' range (1677..2262), or ``start`` is
-        after ``end``; the message names which of the two.
-    """
-    out = []
-    for label, value in (("start", start), ("end", end)):
-        if isinstance(value, str) and not ISO_DATE.fullmatch(value.strip()):
-            raise ConfigError(f"{label} date {value!r} is not a date (use YYYY-MM-DD)")
-        try:
-            ts = pd.Timestamp(value).normalize()
-            ts.as_unit("ns")  # pandas parses years 1..9999; the study's frames hold 1677..2262
-            out.append(ts)
-        except pd.errors.OutOfBoundsDatetime as exc:
-            raise ConfigError(
-                f"{label} date {value!r} is outside the supported range "
-                f"{pd.Timestamp.min.date()}..{pd.Timestamp.max.date()}"
-            ) from exc
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"{label} date {value!r} is not a date (use YYYY-MM-DD)") from exc
-    s, e = out
-    if s > e:
-        raise ConfigError(f"start {s.date()} is after end {e.date()}")
-    return s, e
 
 
 def _snapshot(directory: Path | None, tickers: list[str], start: pd.Timestamp, end: pd.Timestamp) -> RawPanel:

@@ -199,6 +199,8 @@ class SpilloverResult:
         Rows used (all variables present), including the ``lags`` initial rows.
     start, end
         First and last date used.
+
+    No standard errors are computed for the spillover shares (hence no ``conf_int``).
     """
 
     table: pd.DataFrame
@@ -370,6 +372,8 @@ class RollingSpillover:
         Variables in order.
     window, lags, horizon, step
         Settings (window and step in complete rows).
+
+    No standard errors are computed for the spillover shares (hence no ``conf_int``).
     """
 
     tables: np.ndarray

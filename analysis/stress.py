@@ -48,6 +48,7 @@ from .bootstrap import (
 from .correlation import (
     DEFAULT_ALPHA,
     MIN_FISHER_OBS,
+    PERCENTILE_BOOTSTRAP,
     SHORT_SAMPLE_OBS,
     Alternative,
     _corr_values,
@@ -114,13 +115,16 @@ StressKind = Literal["drawdown", "volatility", "window"]
 #: ``"expanding"``: past-only expanding quantile (default); ``"full"``: whole-sample quantile (look-ahead).
 VolHistory = Literal["full", "expanding"]
 Tail = Literal["lower", "upper"]
-#: Which correlation :meth:`StressCorrelations.conf_int` reports.
+#: Which correlation :meth:`StressCorrelations.conf_int` reports (``None``: all three).
 StressParam = Literal["rho_star", "rho_stress", "rho_calm"]
 
 _KINDS: tuple[str, ...] = ("drawdown", "volatility", "window")
 _HISTORIES: tuple[str, ...] = ("full", "expanding")
 _TAILS: tuple[str, ...] = ("lower", "upper")
 _PARAMS: tuple[str, ...] = ("rho_star", "rho_stress", "rho_calm")
+#: Row order of :meth:`StressCorrelation.conf_int` with ``param=None``, and each estimate's bootstrap se.
+_PARAM_ORDER: tuple[str, ...] = ("rho_stress", "rho_calm", "rho_star")
+_SE_OF: dict[str, str] = {"rho_star": "se_star", "rho_stress": "se_stress", "rho_calm": "se_calm"}
 _ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
 _MASK_DTYPE = pd.BooleanDtype()
 
@@ -573,26 +577,43 @@ class StressCorrelation:
         """Older name of :attr:`p` (rho_star vs rho_calm)."""
         return self.p
 
-    def conf_int(
-        self, alpha: float = DEFAULT_ALPHA, *, param: StressParam = "rho_star"
-    ) -> tuple[float, float]:
-        """Bootstrap ``1 - alpha`` interval of ``rho_star`` (or ``rho_stress``, ``rho_calm``).
+    def conf_int(self, alpha: float = DEFAULT_ALPHA, *, param: StressParam | None = None) -> pd.DataFrame:
+        """Bootstrap ``1 - alpha`` intervals of the correlations.
 
-        ``tanh(atanh(rho) -+ z_{1-alpha/2} se)`` with the bootstrap ``se``.
+        One row per estimate (``rho_stress``, ``rho_calm``, ``rho_star``; only ``param``
+        if given): ``a``, ``b``, ``param``, ``estimate``, ``se`` (bootstrap, ``atanh``
+        scale), ``ci_low``, ``ci_high``, ``interval`` (``"bootstrap"``):
+        ``tanh(atanh(rho) -+ z_{1-alpha/2} se)``.
         """
-        check_choice(param, "param", _PARAMS)
-        a = check_open_unit(alpha, "alpha", example="0.05")
-        rho = {"rho_star": self.rho_star, "rho_stress": self.rho_stress, "rho_calm": self.rho_calm}[param]
-        se = {"rho_star": self.se_star, "rho_stress": self.se_stress, "rho_calm": self.se_calm}[param]
-        lo, hi = _z_interval(np.asarray(rho), np.asarray(se), a)
-        return float(lo), float(hi)
+        row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return _stress_conf_int(pd.DataFrame([row]), alpha, param, ["a", "b"])
 
     def summary_frame(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """One-row table with the fields and the bootstrap interval of ``rho_star``."""
-        lo, hi = self.conf_int(alpha)
+        ci = self.conf_int(alpha, param="rho_star")
         row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        row.update(ci_star_lo=lo, ci_star_hi=hi)
+        row.update(ci_star_lo=float(ci["ci_low"].iloc[0]), ci_star_hi=float(ci["ci_high"].iloc[0]))
         return pd.DataFrame([row])
+
+
+def _stress_conf_int(
+    estimates: pd.DataFrame, alpha: float, param: StressParam | None, keys: list[str]
+) -> pd.DataFrame:
+    """Bootstrap intervals, one row per (row of ``estimates``, param).
+
+    Columns ``keys``, then ``param, estimate, se, ci_low, ci_high, interval``.
+    """
+    a = check_open_unit(alpha, "alpha", example="0.05")
+    params = _PARAM_ORDER if param is None else (check_choice(param, "param", _PARAMS),)
+    frames = []
+    for name in params:
+        rho = estimates[name].to_numpy(dtype=np.float64)
+        se = estimates[_SE_OF[name]].to_numpy(dtype=np.float64)
+        lo, hi = _z_interval(rho, se, a)
+        part = estimates[keys].assign(param=name, estimate=rho, se=se, ci_low=lo, ci_high=hi)
+        frames.append(part.assign(interval="bootstrap", _row=np.arange(len(estimates))))
+    out = pd.concat(frames, ignore_index=True).sort_values("_row", kind="stable")
+    return out.drop(columns="_row").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -807,14 +828,14 @@ class StressCorrelations:
     """:func:`stress_days_by_year` of the mask used."""
     alternative: Alternative
 
-    def conf_int(self, alpha: float = DEFAULT_ALPHA, *, param: StressParam = "rho_star") -> pd.DataFrame:
-        """Bootstrap ``1 - alpha`` intervals: columns ``a``, ``b``, ``sample``, ``lower``, ``upper``."""
-        check_choice(param, "param", _PARAMS)
-        a = check_open_unit(alpha, "alpha", example="0.05")
-        se_col = {"rho_star": "se_star", "rho_stress": "se_stress", "rho_calm": "se_calm"}[param]
-        e = self.estimates
-        lo, hi = _z_interval(e[param].to_numpy(), e[se_col].to_numpy(dtype=np.float64), a)
-        return e[["a", "b", "sample"]].assign(lower=lo, upper=hi)
+    def conf_int(self, alpha: float = DEFAULT_ALPHA, *, param: StressParam | None = None) -> pd.DataFrame:
+        """Bootstrap ``1 - alpha`` intervals, one row per (pair, sample, estimate).
+
+        Columns ``a``, ``b``, ``sample``, ``param`` (``rho_stress``, ``rho_calm``,
+        ``rho_star``; only ``param`` if given), ``estimate``, ``se``, ``ci_low``,
+        ``ci_high``, ``interval`` (see :meth:`StressCorrelation.conf_int`).
+        """
+        return _stress_conf_int(self.estimates, alpha, param, ["a", "b", "sample"])
 
     def summary_frame(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """One row per (pair, sample).
@@ -824,13 +845,13 @@ class StressCorrelations:
         ``ci_star_lo``, ``ci_star_hi`` (bootstrap), ``p``, ``p_bootstrap``,
         ``p_bootstrap_adj``, ``p_raw``, ``p_raw_bootstrap``, ``block``, ``reason``.
         """
-        ci = self.conf_int(alpha)
+        ci = self.conf_int(alpha, param="rho_star")
         e = self.estimates
         cols = [
             "a", "b", "conditioning", "sample", "n_stress", "n_calm", "delta", "rho_stress", "rho_calm",
             "rho_star",
         ]  # fmt: skip
-        out = e[cols].assign(ci_star_lo=ci["lower"], ci_star_hi=ci["upper"])
+        out = e[cols].assign(ci_star_lo=ci["ci_low"].to_numpy(), ci_star_hi=ci["ci_high"].to_numpy())
         rest = ["p", "p_bootstrap", "p_bootstrap_adj", "p_raw", "p_raw_bootstrap", "block", "reason"]
         return pd.concat([out, e[rest]], axis=1)
 
@@ -1069,9 +1090,16 @@ class TailCoexceedance:
         """Older name of :attr:`quantile`."""
         return self.quantile
 
-    def conf_int(self, alpha: float = DEFAULT_ALPHA) -> tuple[float, float]:
-        """Percentile bootstrap ``1 - alpha`` interval of ``ratio`` (NaN without draws)."""
-        return percentile_interval(self.ratio_draws, alpha)
+    def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+        """Percentile bootstrap ``1 - alpha`` interval of ``ratio`` (NaN without draws).
+
+        One row: ``x``, ``y``, ``ratio`` (the estimate), ``ci_low``, ``ci_high``,
+        ``interval`` (``"bootstrap percentile"``: the ``alpha/2`` and ``1 - alpha/2``
+        quantiles of the block-bootstrap draws).
+        """
+        lo, hi = percentile_interval(self.ratio_draws, alpha)
+        row = {"x": self.x, "y": self.y, "ratio": self.ratio, "ci_low": lo, "ci_high": hi}
+        return pd.DataFrame([{**row, "interval": PERCENTILE_BOOTSTRAP}])
 
     def summary_frame(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """One-row table of the fields with ``ratio_lo``, ``ratio_hi`` (bootstrap)."""
@@ -1082,7 +1110,7 @@ def _tail_row(res: TailCoexceedance, alpha: float) -> dict[str, object]:
     row: dict[str, object] = {
         f.name: getattr(res, f.name) for f in dataclasses.fields(res) if f.name != "ratio_draws"
     }
-    row["ratio_lo"], row["ratio_hi"] = res.conf_int(alpha)
+    row["ratio_lo"], row["ratio_hi"] = percentile_interval(res.ratio_draws, alpha)
     return row
 
 

@@ -317,9 +317,9 @@ class Notebook:
         """Draw ``func(*args, **kwargs)`` with this run's source note and synthetic flag, then show it.
 
         ``nb.plot("03-rolling-betas", plots.rolling_betas, roll, title=...)`` is
-        ``nb.figure(plots.rolling_betas(roll, title=..., source=..., synthetic=...), "03-rolling-betas")``.
+        ``nb.figure(plots.rolling_betas(roll, title=..., note=..., synthetic=...), "03-rolling-betas")``.
         """
-        kwargs.setdefault("source", self.panel.figure_note)
+        kwargs.setdefault("note", self.panel.figure_note)
         kwargs.setdefault("synthetic", self.panel.synthetic)
         self.figure(func(*args, **kwargs), name)
 

@@ -418,3 +418,25 @@ def test_responses_model_errors(responses: Responses, catalogue: pd.DataFrame) -
         ai_news_responses(returns, catalogue, model="three_factor")
     with pytest.raises(ConfigError, match="BTC cannot explain its own response"):
         ai_news_responses(returns, catalogue, btc_model="two_factor")
+
+
+def test_responses_conf_int_is_a_frame_around_the_car(responses: Responses) -> None:
+    _, res = responses
+    ci = res.conf_int()
+    assert isinstance(ci, pd.DataFrame) and len(ci) == int(res.table["estimable"].sum())
+    cols = ["news_id", "ticker", "car_log", "ci_low", "ci_high", "car", "ci_low_simple", "ci_high_simple"]
+    assert list(ci.columns) == cols
+    assert ((ci["ci_low"] < ci["car_log"]) & (ci["car_log"] < ci["ci_high"])).all()
+    assert ((ci["ci_low_simple"] < ci["car"]) & (ci["car"] < ci["ci_high_simple"])).all()
+    row = ci.set_index(["news_id", "ticker"]).loc[(RESP_NEWS, "IREN")]
+    assert row["ci_low"] < RESP_JUMP < row["ci_high"] and row["ci_low"] > 0  # significant planted jump
+    narrow = res.conf_int(0.5)
+    assert ((narrow["ci_high"] - narrow["ci_low"]) < (ci["ci_high"] - ci["ci_low"])).all()
+    assert (res.table.loc[res.table["estimable"], "df"] > 0).all()
+
+
+def test_comparison_has_no_conf_int_and_says_why() -> None:
+    from analysis.ai_news import AINewsComparison
+
+    assert not hasattr(AINewsComparison, "conf_int")
+    assert "no ``conf_int``" in (AINewsComparison.__doc__ or "")

@@ -199,7 +199,7 @@ def test_bands_are_honest_and_drawn_in_percent(table: pd.DataFrame) -> None:
     assert math.isnan(together["band_lo"]) and math.isnan(together["band_hi"])
     ndx = row(table, "ndx_30d")
     assert (ndx["band_lo"], ndx["band_hi"]) == (pytest.approx(-0.025), pytest.approx(-0.005))
-    fig = plots.claims_chart(table, source="Source: test")
+    fig = plots.claims_chart(table, note="Source: test")
     try:
         panels = dict(zip(table["claim_id"], fig.axes, strict=False))
         bands = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,11 +132,12 @@ def test_long_table() -> None:
         ("^NDX", "IREN"),
     }
     assert long.loc[(long["a"] == "^NDX") & (long["b"] == "IREN"), "corr"].item() == pytest.approx(1.0)
-    assert len(res.to_long(unique_pairs=False)) == 6
+    assert len(res.summary_frame(unique_pairs=False)) == 6
     assert res.summary_frame().equals(long)
     wide = res.conf_int(alpha=0.01)
-    assert list(wide.columns) == ["a", "b", "lower", "upper"]
-    assert (wide["lower"] <= long["lower"]).all() and (wide["upper"] >= long["upper"]).all()
+    assert list(wide.columns) == ["a", "b", "corr", "ci_low", "ci_high", "interval"]
+    assert (wide["ci_low"] <= long["lower"]).all() and (wide["ci_high"] >= long["upper"]).all()
+    assert (wide["interval"] == "fisher").all()
 
 
 @pytest.mark.parametrize(
@@ -343,7 +345,7 @@ def test_pair_correlations_table_periods_and_records() -> None:
     assert records[0]["ci_bootstrap"] == [full["ci_bootstrap_lo"], full["ci_bootstrap_hi"]]
     assert records[3]["rho"] is None and records[3]["ci_fisher"] == [None, None]
     narrow = res.conf_int(0.5)
-    assert (narrow["upper"] - narrow["lower"]).iloc[0] < full["ci_bootstrap_hi"] - full["ci_bootstrap_lo"]
+    assert (narrow["ci_high"] - narrow["ci_low"]).iloc[0] < full["ci_bootstrap_hi"] - full["ci_bootstrap_lo"]
     again = pair_correlations(df, [("BTC-USD", "^NDX")], reps=199)
     assert again.estimates["se_bootstrap"].iloc[0] == res.estimates["se_bootstrap"].iloc[0]  # seeded
 
@@ -433,10 +435,49 @@ def test_correlation_difference_reports_bootstrap_and_zou_interval() -> None:
         res.diff - math.sqrt((res.rho1 - lo1) ** 2 + (hi2 - res.rho2) ** 2),
         res.diff + math.sqrt((hi1 - res.rho1) ** 2 + (res.rho2 - lo2) ** 2),
     )
-    assert res.conf_int(interval="fisher") == pytest.approx(zou, abs=1e-12)
-    b_lo, b_hi = res.conf_int()
+    fisher = res.conf_int(interval="fisher").iloc[0]
+    assert (fisher["ci_low"], fisher["ci_high"]) == pytest.approx(zou, abs=1e-12)
+    assert fisher["interval"] == "fisher"
+    b_lo, b_hi = res.conf_int()[["ci_low", "ci_high"]].iloc[0]
     assert b_lo < 0.6 < b_hi
     assert list(res.summary_frame()["ci_bootstrap_lo"]) == [b_lo]
+
+
+# --- conf_int convention -----------------------------------------------------------------
+
+
+def assert_interval_frame(ci: pd.DataFrame, estimate: str) -> None:
+    """``ci`` is a non-empty DataFrame whose ``estimate`` lies within ``[ci_low, ci_high]``."""
+    assert isinstance(ci, pd.DataFrame) and len(ci) > 0
+    assert {estimate, "ci_low", "ci_high", "interval"} <= set(ci.columns)
+    assert ci[[estimate, "ci_low", "ci_high"]].notna().all().all()
+    assert (ci["ci_low"] <= ci[estimate]).all() and (ci[estimate] <= ci["ci_high"]).all()
+    assert (ci["ci_low"] < ci["ci_high"]).all()
+
+
+def test_every_correlation_result_conf_int_is_a_frame_around_the_estimate() -> None:
+    df = correlated(240, 0.5, seed=40)
+    df["IREN"] = df["^NDX"] + 0.01 * np.random.default_rng(41).standard_normal(240)
+    pairs = [("BTC-USD", "^NDX"), ("BTC-USD", "IREN")]
+    halves = (df.index[0], df.index[119]), (df.index[120], df.index[-1])
+    results: dict[str, tuple[Any, str]] = {
+        "matrix": (correlation_matrix(df), "corr"),
+        "difference": (correlation_difference(df, "BTC-USD", "^NDX", *halves, reps=99), "diff"),
+        "pairs": (pair_correlations(df, pairs, periods={"full": None, "last 60": 60}, reps=99), "rho"),
+        "changes": (correlation_changes(df, pairs, recent=60, prior=120, reps=99), "diff"),
+    }
+    for name, (res, estimate) in results.items():
+        for alpha in (0.05, 0.5):
+            ci = res.conf_int(alpha)
+            assert_interval_frame(ci, estimate)
+            assert "lower" not in ci.columns, name
+        if name != "matrix":
+            fisher = res.conf_int(interval="fisher")
+            assert_interval_frame(fisher, estimate)
+            assert (fisher["interval"] == "fisher").all()
+            assert (res.conf_int()["interval"] == "bootstrap").all()
+        assert isinstance(res.summary_frame(), pd.DataFrame)
+        assert not hasattr(res, "to_long") and not hasattr(res, "tidy")
 
 
 # --- the real snapshot -------------------------------------------------------------------

@@ -61,8 +61,8 @@ def test_parameters_recovered(planted: tuple[pd.DataFrame, np.ndarray, DCCResult
     assert res.alpha + res.beta < 1.0
     assert res.converged
     ci = res.conf_int(alpha=0.01).loc[["alpha", "beta"]]
-    assert (ci["lower"].to_numpy() < [ALPHA, BETA]).all()
-    assert (ci["upper"].to_numpy() > [ALPHA, BETA]).all()
+    assert (ci["ci_low"].to_numpy() < [ALPHA, BETA]).all()
+    assert (ci["ci_high"].to_numpy() > [ALPHA, BETA]).all()
 
 
 def test_correlation_path_tracks_planted_dcc(planted: tuple[pd.DataFrame, np.ndarray, DCCResult]) -> None:
@@ -137,7 +137,10 @@ def test_summary_frame_and_conf_int(planted: tuple[pd.DataFrame, np.ndarray, DCC
     assert (sf["std_err"] > 0).all()
     assert sf["estimate"].iloc[2] == pytest.approx(res.persistence)
     wide, narrow = res.conf_int(0.01), res.conf_int(0.10)
-    assert ((wide["upper"] - wide["lower"]) > (narrow["upper"] - narrow["lower"])).all()
+    assert list(wide.columns) == ["estimate", "ci_low", "ci_high"] and wide.index.name == "parameter"
+    assert ((wide["ci_low"] < wide["estimate"]) & (wide["estimate"] < wide["ci_high"])).all()
+    assert ((wide["ci_high"] - wide["ci_low"]) > (narrow["ci_high"] - narrow["ci_low"])).all()
+    np.testing.assert_array_equal(sf["lower"], res.conf_int()["ci_low"])
     assert list(res.garch["ticker"]) == TICKERS
     assert res.unconditional.shape == (3, 3)
     assert res.correlations.columns.tolist() == ["A|B", "A|C", "B|C"]

@@ -93,6 +93,10 @@ def test_planted_jump_recovered_by_every_model(returns: pd.DataFrame) -> None:
     assert ar["car_log"].iloc[-1] == pytest.approx(market["car_log"])
     assert res.car_wide.loc[0, ("jump", "MINER")] == pytest.approx(ar.loc[0, "car_log"])
     assert res.paths("zero_alpha", kind="ar").shape == (7, 1)
+    ci = res.conf_int()
+    assert isinstance(ci, pd.DataFrame) and len(ci) == len(res.car_windows)
+    assert ((ci["ci_low"] < ci["car_log"]) & (ci["car_log"] < ci["ci_high"])).all()
+    assert ((ci["ci_low_simple"] < ci["car_simple"]) & (ci["car_simple"] < ci["ci_high_simple"])).all()
 
 
 def test_zero_alpha_model_by_hand(returns: pd.DataFrame) -> None:

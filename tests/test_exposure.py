@@ -631,3 +631,23 @@ def test_dimson_two_factors_and_bad_lags(returns: pd.DataFrame) -> None:
     assert abs(d.table.loc["^NDX", "dimson_beta"] - BETA_NDX) < 0.25
     with pytest.raises(ConfigError, match="lags and leads must be >= 0"):
         ex.dimson_beta(returns, "IREN", lags=-1)
+
+
+# ----------------------------------------------------------------------------- conf_int convention
+
+
+def test_every_exposure_result_conf_int_is_a_frame_around_the_estimate(returns: pd.DataFrame) -> None:
+    when = returns.index[BREAK_AT]
+    results = {
+        "factor_regression": ex.factor_regression(returns, "IREN"),
+        "break_test": ex.break_test(returns, "WULF", when),
+        "break_tests": ex.break_tests(returns, [("WULF", when), ("IREN", when)], sup_wald=False),
+        "dimson_beta": ex.dimson_beta(returns, "LAG", ("BTC-USD",), lags=1),
+    }
+    for name, res in results.items():
+        for alpha in (0.05, 0.5):
+            ci = res.conf_int(alpha)
+            assert isinstance(ci, pd.DataFrame) and len(ci) > 0, name
+            assert {"coef", "ci_low", "ci_high"} <= set(ci.columns), name
+            assert ((ci["ci_low"] < ci["coef"]) & (ci["coef"] < ci["ci_high"])).all(), name
+        assert isinstance(res.summary_frame(), pd.DataFrame) and not hasattr(res, "tidy")

@@ -111,6 +111,8 @@ def test_granger_tests_family_with_holm_and_skipped_pair() -> None:
     assert str(table["lag"].dtype) == "Int64" and (res.ic, res.maxlags, res.cov_type) == ("bic", 5, "HC3")
     hac = granger_tests(df, [("BTC-USD", "IREN")], cov_type="HAC", hac_maxlags=3).summary_frame()
     assert (hac["cov_type"] == "HAC(3)").all() and hac["p_wald"].iloc[0] < 1e-10
+    # a joint test, not an estimate: no interval, and the class says why
+    assert not hasattr(res, "conf_int") and "no ``conf_int``" in (type(res).__doc__ or "")
 
 
 @pytest.mark.parametrize(("lead", "beta"), [(1, 0.5), (2, 0.5), (3, -0.5)])

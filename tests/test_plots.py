@@ -24,7 +24,7 @@ from scipy import stats
 from analysis import plots
 from analysis.errors import ConfigError
 
-SOURCE = "Source: unit-test fixture"
+NOTE = "Source: unit-test fixture"
 TICKERS = ["BTC-USD", "^NDX", "IREN", "WULF"]
 
 
@@ -143,7 +143,7 @@ TICK_NAMED_Y = frozenset({"claims_chart"})
 # Each case draws one chart; synthetic is passed through.
 CASES: dict[str, Callable[[bool], Figure]] = {
     "correlation_heatmap": lambda s: plots.correlation_heatmap(
-        _corr()[0], n=_corr()[1], title="Correlations", source=SOURCE, synthetic=s
+        _corr()[0], n=_corr()[1], title="Correlations", note=NOTE, synthetic=s
     ),
     "rolling_lines": lambda s: plots.rolling_lines(
         _returns()[["IREN", "WULF"]].rolling(10).mean(),
@@ -151,29 +151,29 @@ CASES: dict[str, Callable[[bool], Figure]] = {
         title="Rolling",
         shade=[("2025-09-10", "2025-09-20", "stress")],
         events=[("2025-10-01", "deal"), ("2030-01-01", "outside")],
-        source=SOURCE,
+        note=NOTE,
         synthetic=s,
     ),
     "rolling_betas": lambda s: plots.rolling_betas(
-        _betas(), events={"IREN": [("2025-09-15", "MSFT deal")]}, source=SOURCE, synthetic=s
+        _betas(), events={"IREN": [("2025-09-15", "MSFT deal")]}, note=NOTE, synthetic=s
     ),
     "coefficient_bars": lambda s: plots.coefficient_bars(
-        _coef_table(), panel="ticker", source=SOURCE, synthetic=s
+        _coef_table(), panel="ticker", note=NOTE, synthetic=s
     ),
     "coefficient_bars_single": lambda s: plots.coefficient_bars(
-        _coef_table().query("ticker == 'IREN'"), source=SOURCE, synthetic=s
+        _coef_table().query("ticker == 'IREN'"), note=NOTE, synthetic=s
     ),
-    "event_car": lambda s: plots.event_car(_car_wide(), source=SOURCE, synthetic=s),
-    "event_bars": lambda s: plots.event_bars(_car_table(), source=SOURCE, synthetic=s),
+    "event_car": lambda s: plots.event_car(_car_wide(), note=NOTE, synthetic=s),
+    "event_bars": lambda s: plots.event_bars(_car_table(), note=NOTE, synthetic=s),
     "cumulative_returns": lambda s: plots.cumulative_returns(
-        _prices(), start="2025-09-05", end="2025-11-20", logy=True, source=SOURCE, synthetic=s
+        _prices(), start="2025-09-05", end="2025-11-20", logy=True, note=NOTE, synthetic=s
     ),
     "drawdown_chart": lambda s: plots.drawdown_chart(
-        _prices()["IREN"] / _prices()["IREN"].cummax() - 1.0, source=SOURCE, synthetic=s
+        _prices()["IREN"] / _prices()["IREN"].cummax() - 1.0, note=NOTE, synthetic=s
     ),
-    "coverage_chart": lambda s: plots.coverage_chart(_prices(), source=SOURCE, synthetic=s),
-    "scatter_stress": lambda s: plots.scatter_stress(*_scatter_inputs(), source=SOURCE, synthetic=s),
-    "claims_chart": lambda s: plots.claims_chart(_claims(), source=SOURCE, synthetic=s),
+    "coverage_chart": lambda s: plots.coverage_chart(_prices(), note=NOTE, synthetic=s),
+    "scatter_stress": lambda s: plots.scatter_stress(*_scatter_inputs(), note=NOTE, synthetic=s),
+    "claims_chart": lambda s: plots.claims_chart(_claims(), note=NOTE, synthetic=s),
 }
 
 
@@ -210,7 +210,7 @@ def test_labels_title_and_source_note(case: str) -> None:
         assert ax.get_ylabel().strip() or case in TICK_NAMED_Y, f"{case}: empty y label"
         assert _title(ax), f"{case}: empty title"
         assert not _watermarks(ax)
-    assert any(t.split("\n")[0] == SOURCE for t in plots.figure_texts(fig))
+    assert any(t.split("\n")[0] == NOTE for t in plots.figure_texts(fig))
     assert not any(t.startswith(plots.SYNTHETIC_TITLE_PREFIX) for t in _titles(fig))
     fig.canvas.draw()  # renders without error under Agg
 
@@ -221,20 +221,20 @@ def test_synthetic_watermark_on_every_axes(case: str) -> None:
     for ax in _plot_axes(fig):
         assert _watermarks(ax) == [plots.WATERMARK_TEXT]
     assert any(t.startswith(plots.SYNTHETIC_TITLE_PREFIX) for t in _titles(fig))
-    assert any(t.split("\n")[0] == SOURCE for t in plots.figure_texts(fig))
+    assert any(t.split("\n")[0] == NOTE for t in plots.figure_texts(fig))
 
 
 def test_synthetic_replaces_default_source_note() -> None:
     fig = plots.event_car(_car_wide(), synthetic=True)
     texts = plots.figure_texts(fig)
-    assert plots.SYNTHETIC_SOURCE in texts and plots.DEFAULT_SOURCE not in texts
-    assert plots.DEFAULT_SOURCE in plots.figure_texts(plots.event_car(_car_wide()))
+    assert plots.SYNTHETIC_NOTE in texts and plots.DEFAULT_NOTE not in texts
+    assert plots.DEFAULT_NOTE in plots.figure_texts(plots.event_car(_car_wide()))
 
 
 def test_rolling_betas_all_nan_ticker_gets_note() -> None:
     betas = _betas()
     betas["ABTC"] = betas["HUT"].assign(**{"BTC-USD": np.nan, "^NDX": np.nan})
-    fig = plots.rolling_betas(betas, source=SOURCE)
+    fig = plots.rolling_betas(betas, note=NOTE)
     assert plots.NO_ESTIMATE_TEXT in [" ".join(t.split()) for t in plots.figure_texts(fig)]
     all_nan = {t: f.assign(**{"BTC-USD": np.nan, "^NDX": np.nan}) for t, f in betas.items()}
     with pytest.raises(ConfigError, match="no finite values"):
@@ -243,7 +243,7 @@ def test_rolling_betas_all_nan_ticker_gets_note() -> None:
 
 def test_existing_axes_is_used_and_returned_figure_is_its_figure() -> None:
     fig, ax = plt.subplots()
-    out = plots.rolling_lines(_returns(), ylabel="log return (fraction)", title="t", ax=ax, source=SOURCE)
+    out = plots.rolling_lines(_returns(), ylabel="log return (fraction)", title="t", ax=ax, note=NOTE)
     assert out is fig
     assert len(ax.get_lines()) >= len(TICKERS)
 
@@ -259,7 +259,7 @@ def test_set_style_sets_dpi() -> None:
 
 def test_heatmap_colour_scale_and_mask() -> None:
     corr, n = _corr()
-    fig = plots.correlation_heatmap(corr, n=n, title="c", source=SOURCE)
+    fig = plots.correlation_heatmap(corr, n=n, title="c", note=NOTE)
     mesh = fig.axes[0].collections[0]
     assert mesh.norm.vmin == -1.0 and mesh.norm.vmax == 1.0
     texts = [t.get_text() for t in fig.axes[0].texts]
@@ -280,7 +280,7 @@ def test_heatmap_non_square_needs_mask_upper_false() -> None:
 def test_rolling_lines_skips_events_outside_range() -> None:
     fig = CASES["rolling_lines"](False)
     texts = plots.figure_texts(fig)
-    note = next(t for t in texts if t.startswith(SOURCE))
+    note = next(t for t in texts if t.startswith(NOTE))
     assert "1 = deal" in note and "outside" not in note, "the key lists the markers drawn"
     assert "1" in texts, "markers are numbered above the axes"
 
@@ -298,7 +298,7 @@ def test_event_markers_never_cover_the_data() -> None:
 
 
 def test_cumulative_returns_start_at_100() -> None:
-    fig = plots.cumulative_returns(_prices(), start="2025-09-01", source=SOURCE)
+    fig = plots.cumulative_returns(_prices(), start="2025-09-01", note=NOTE)
     for line in fig.axes[0].get_lines():
         y = np.asarray(line.get_ydata(), dtype=float)
         if line.get_label().startswith("_"):
@@ -313,7 +313,7 @@ def test_drawdown_rejects_percent_input() -> None:
 
 
 def test_event_bars_interval_from_se_uses_student_t() -> None:
-    fig = plots.event_bars(_car_table(), source=SOURCE)
+    fig = plots.event_bars(_car_table(), note=NOTE)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["IREN", "WULF", "HUT"]  # not-estimable row left out
@@ -336,7 +336,7 @@ def test_coefficient_bars_interval_must_contain_estimate() -> None:
 
 def test_scatter_stress_legend_counts() -> None:
     x, y, mask = _scatter_inputs()
-    fig = plots.scatter_stress(x, y, mask, source=SOURCE)
+    fig = plots.scatter_stress(x, y, mask, note=NOTE)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     n_stress = int(mask.fillna(False).sum())
     assert f"stress days (n={n_stress})" in legend
@@ -344,7 +344,7 @@ def test_scatter_stress_legend_counts() -> None:
 
 
 def test_coverage_share_labels() -> None:
-    fig = plots.coverage_chart(_prices(), source=SOURCE)
+    fig = plots.coverage_chart(_prices(), note=NOTE)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[0] == "BTC-USD (100%)"
     assert labels[3] == "WULF (83%)"
@@ -383,7 +383,7 @@ def test_empty_input_raises_config_error(case: str) -> None:
 
 
 def test_claims_chart_colours_by_verdict() -> None:
-    fig = plots.claims_chart(_claims(), source=SOURCE)
+    fig = plots.claims_chart(_claims(), note=NOTE)
     measured = [ax.patches[1].get_facecolor() for ax in fig.axes]
     assert matplotlib.colors.to_hex(measured[0]) == "#0a7d27"  # supported: green
     assert matplotlib.colors.to_hex(measured[1]) == plots.UNKNOWN_VERDICT_COLOR  # not measurable: grey
@@ -395,9 +395,9 @@ def test_missing_column_is_named() -> None:
         plots.claims_chart(_claims().drop(columns="verdict"))
 
 
-def test_empty_source_is_rejected() -> None:
-    with pytest.raises(ConfigError, match="source"):
-        plots.event_car(_car_wide(), source=" ")
+def test_empty_note_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="note"):
+        plots.event_car(_car_wide(), note=" ")
 
 
 # ----------------------------------------------------------------------------- saving
@@ -429,7 +429,7 @@ def test_event_car_panels_one_panel_per_ticker_readable_legend() -> None:
         [("e1", "IREN"), ("e2", "IREN"), ("e1", "HUT")], names=["event_id", "ticker"]
     )
     car = pd.DataFrame(np.linspace(-0.1, 0.2, 12).reshape(4, 3), index=idx, columns=cols)
-    fig = plots.event_car_panels(car, labels={"e1": "First deal", "e2": "Second deal"}, source=SOURCE)
+    fig = plots.event_car_panels(car, labels={"e1": "First deal", "e2": "Second deal"}, note=NOTE)
     axes = _plot_axes(fig)
     assert [ax.get_title() for ax in axes] == ["IREN", "HUT"]
     legend = next(ax.get_legend() for ax in fig.axes if plots._base.is_legend_axes(ax))
@@ -478,11 +478,11 @@ def test_every_universe_ticker_has_its_own_colour() -> None:
 
 def test_ticker_colours_are_the_same_in_every_figure() -> None:
     iren = plots.ticker_color("IREN")
-    lines = plots.rolling_lines(_returns()[["IREN", "WULF"]], ylabel="r", title="t", source=SOURCE)
+    lines = plots.rolling_lines(_returns()[["IREN", "WULF"]], ylabel="r", title="t", note=NOTE)
     assert next(ln.get_color() for ln in lines.axes[0].get_lines() if ln.get_label() == "IREN") == iren
-    bars = plots.event_bars(_car_table(), source=SOURCE)
+    bars = plots.event_bars(_car_table(), note=NOTE)
     assert matplotlib.colors.to_hex(bars.axes[0].patches[0].get_facecolor()) == iren
-    coverage = plots.coverage_chart(_prices(), source=SOURCE)
+    coverage = plots.coverage_chart(_prices(), note=NOTE)
     filled = [
         c for c in coverage.axes[0].collections if matplotlib.colors.to_hex(c.get_facecolor()[0]) == iren
     ]
@@ -498,7 +498,7 @@ def _betas_with(events_at: list[str], n: int = 400, extra: dict[str, pd.DataFram
     }
     betas |= extra or {}
     marks = [(d, f"event on {d}") for d in events_at]
-    return plots.rolling_betas(betas, events=marks, ncols=3, source=SOURCE)
+    return plots.rolling_betas(betas, events=marks, ncols=3, note=NOTE)
 
 
 def test_event_numbers_never_overlap_each_other_or_the_title() -> None:
@@ -536,7 +536,7 @@ def test_no_estimate_note_stays_inside_its_panel() -> None:
     rng = np.random.default_rng(5)
     full = pd.DataFrame({"BTC-USD": rng.normal(1.0, 0.1, 400), "^NDX": rng.normal(0.5, 0.1, 400)}, index=idx)
     _fig, grid = plt.subplots(1, 3, figsize=(8.0, 3.0), layout="constrained")  # narrow panels
-    fig = plots.rolling_betas({"IREN": full, "HUT": full, "ABTC": empty}, ax=grid, source=SOURCE)
+    fig = plots.rolling_betas({"IREN": full, "HUT": full, "ABTC": empty}, ax=grid, note=NOTE)
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     ax = _plot_axes(fig)[-1]
@@ -554,7 +554,7 @@ def test_event_car_panels_layout_is_readable() -> None:
     rng = np.random.default_rng(4)
     car = pd.DataFrame(rng.normal(0, 0.05, (len(idx), len(cols))).cumsum(axis=0), index=idx, columns=cols)
     car[("e3", "ABTC")] = car[("e2", "ABTC")]  # two events on the same session: equal paths
-    fig = plots.event_car_panels(car, labels=events, title="CAR paths", source=SOURCE)
+    fig = plots.event_car_panels(car, labels=events, title="CAR paths", note=NOTE)
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     axes = _plot_axes(fig)
@@ -585,10 +585,10 @@ def test_event_bars_show_readable_event_names() -> None:
     table = _car_table().assign(
         label=["Deal signed, with a long tail of details"] * 2 + ["Listing (NYSE: ABC)", "y"]
     )
-    fig = plots.event_bars(table, source=SOURCE)
+    fig = plots.event_bars(table, note=NOTE)
     headers = [t.get_text() for t in fig.axes[0].texts]
     assert headers == ["Deal signed", "Listing (NYSE: ABC)"], "short labels from the label column"
-    named = plots.event_bars(_car_table(), labels={"E1": "First deal", "E2": "Second deal"}, source=SOURCE)
+    named = plots.event_bars(_car_table(), labels={"E1": "First deal", "E2": "Second deal"}, note=NOTE)
     assert [t.get_text() for t in named.axes[0].texts] == ["First deal", "Second deal"]
     assert not any("E1" in t for t in plots.figure_texts(named))
 
@@ -608,7 +608,7 @@ def test_claims_chart_band_in_percent_and_note() -> None:
             "band_hi": [-0.005, np.nan],
         }
     )
-    fig = plots.claims_chart(table, source=SOURCE)
+    fig = plots.claims_chart(table, note=NOTE)
     ndx, together = _plot_axes(fig)
     band = [p for p in ndx.patches if p.get_gid() == plots.claims.BAND_GID]
     assert len(band) == 1
@@ -616,7 +616,7 @@ def test_claims_chart_band_in_percent_and_note() -> None:
     lo, hi = band[0].get_x(), band[0].get_x() + band[0].get_width()
     assert (lo, hi) == (pytest.approx(-2.5), pytest.approx(-0.5)), "the band is in percent"
     assert not [p for p in together.patches if p.get_gid() == plots.claims.BAND_GID]
-    assert any(t.startswith(SOURCE) and "Green band" in t for t in plots.figure_texts(fig))
+    assert any(t.startswith(NOTE) and "Green band" in t for t in plots.figure_texts(fig))
     assert all(ax.get_ylabel() != "figure" for ax in _plot_axes(fig))
 
 

@@ -83,18 +83,6 @@ def test_snapshot_needs_a_directory(monkeypatch: pytest.MonkeyPatch) -> None:
         sources.load_raw("snapshot", ["HUT"], START, END)
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "match"),
-    [
-        ("2025-02-01", "2025-01-01", "start 2025-02-01 is after end 2025-01-01"),
-        ("yesterday-ish", "2025-01-01", "start date 'yesterday-ish' is not a date"),
-    ],
-)
-def test_parse_date_range_errors(start: str, end: str, match: str) -> None:
-    with pytest.raises(ConfigError, match=match):
-        sources.parse_date_range(start, end)
-
-
 def test_failure_summary_groups_tickers_by_reason_untruncated() -> None:
     long = "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com. " * 4
     exc = DataFetchError(
@@ -242,15 +230,3 @@ def test_future_end_expects_only_completed_dates(tmp_path: Path) -> None:
         now=pd.Timestamp("2024-03-29 12:00", tz="UTC"),
     )  # Good Friday: no session
     assert panel.meta["HUT"]["stale"] is None and panel.meta["HUT"]["expected_through"] == "2024-03-28"
-
-
-@pytest.mark.parametrize(
-    ("value", "match"),
-    [
-        ("3000-01-01", "start date '3000-01-01' is outside the supported range"),
-        ("2025-13-01", "start date '2025-13-01' is not a date"),
-    ],
-)
-def test_dates_outside_pandas_range_are_config_errors(value: str, match: str) -> None:
-    with pytest.raises(ConfigError, match=match):
-        sources.parse_date_range(value, "2025-01-01")

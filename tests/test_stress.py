@@ -105,8 +105,13 @@ def test_stress_correlation_on_planted_heteroskedasticity() -> None:
     assert res.rho_star == pytest.approx(calm_truth, abs=0.05)  # FR undoes the inflation
     assert res.p > 0.05 and res.p_bootstrap > 0.05
     assert (res.rho_stress_adjusted, res.p_adjusted, res.x) == (res.rho_star, res.p, "^NDX")  # older names
-    lo, hi = res.conf_int()
-    assert lo < calm_truth < hi
+    ci = res.conf_int().set_index("param")
+    assert list(ci.index) == ["rho_stress", "rho_calm", "rho_star"]
+    assert ci.at["rho_star", "ci_low"] < calm_truth < ci.at["rho_star", "ci_high"]
+    assert ci.at["rho_stress", "estimate"] == res.rho_stress and (ci["interval"] == "bootstrap").all()
+    assert res.conf_int(param="rho_star")[["ci_low", "ci_high"]].equals(
+        ci.loc[["rho_star"], ["ci_low", "ci_high"]].reset_index(drop=True)
+    )
     assert stress_delta(df, mask, conditioning="^NDX") == pytest.approx(res.delta)
     assert stress_delta(df, mask, source="^NDX") == pytest.approx(res.delta)
 
@@ -191,8 +196,11 @@ def test_stress_correlations_leave_out_year_days_by_year_and_holm() -> None:
             part["p_bootstrap_adj"], multipletests(part["p_bootstrap"], method="holm")[1]
         )
     assert res.regime == "mask passed by the caller"
-    ci = res.conf_int(0.05)
-    assert (ci["lower"] < table["rho_star"]).all() and (table["rho_star"] < ci["upper"]).all()
+    ci = res.conf_int(0.05, param="rho_star")
+    assert (ci["ci_low"] < table["rho_star"]).all() and (table["rho_star"] < ci["ci_high"]).all()
+    assert list(ci["sample"]) == list(table["sample"]) and (ci["param"] == "rho_star").all()
+    every = res.conf_int()
+    assert len(every) == 3 * len(table) and list(every["param"][:3]) == ["rho_stress", "rho_calm", "rho_star"]
 
 
 def test_stress_correlation_table_default_pairs() -> None:
@@ -331,6 +339,34 @@ def test_stress_mask_bad_parameters(params: dict[str, object], match: str) -> No
         stress_mask(frame, params)
 
 
+# --- conf_int convention -----------------------------------------------------------------
+
+
+def test_every_stress_result_conf_int_is_a_frame_around_the_estimate() -> None:
+    df = regime_returns(900, seed=3, block=50)
+    mask = df["stress"].astype("boolean")
+    df = df.drop(columns="stress")
+    single = stress_correlation(df, "^NDX", "IREN", mask, reps=99)
+    family = stress_correlations(df, mask, [("^NDX", "IREN")], leave_out_years=(), reps=99)
+    tail = tail_coexceedance(df, "^NDX", "IREN", quantile=0.1, reps=99)
+    for ci, estimate in (
+        (single.conf_int(), "estimate"),
+        (family.conf_int(), "estimate"),
+        (tail.conf_int(), "ratio"),
+    ):
+        assert isinstance(ci, pd.DataFrame) and len(ci) > 0
+        assert {estimate, "ci_low", "ci_high", "interval"} <= set(ci.columns)
+        assert ci[[estimate, "ci_low", "ci_high"]].notna().all().all()
+        assert (ci["ci_low"] <= ci[estimate]).all() and (ci[estimate] <= ci["ci_high"]).all()
+    assert len(single.conf_int()) == 3 and len(family.conf_int(param="rho_calm")) == 1
+    assert tail.conf_int(0.5)["ci_high"].iloc[0] - tail.conf_int(0.5)["ci_low"].iloc[0] < (
+        tail.conf_int()["ci_high"].iloc[0] - tail.conf_int()["ci_low"].iloc[0]
+    )
+    assert isinstance(single.summary_frame(), pd.DataFrame) and isinstance(tail.summary_frame(), pd.DataFrame)
+    with pytest.raises(ConfigError, match="param must be one of"):
+        single.conf_int(param="delta")  # type: ignore[arg-type]
+
+
 # --- tail co-exceedance ------------------------------------------------------------------
 
 
@@ -343,8 +379,9 @@ def test_tail_coexceedance_perfect_dependence() -> None:
     assert res.share == pytest.approx(0.05) and res.conditional == 1.0
     assert res.expected_share == pytest.approx(0.05**2)
     assert res.ratio == pytest.approx(20.0) and res.pvalue < 1e-50
-    lo, hi = res.conf_int()  # every replication: (nearly) all tail days joint; ties move n_x a little
-    assert 19.0 < lo <= hi <= 20.0 + 1e-9
+    ci = res.conf_int().iloc[0]  # every replication: (nearly) all tail days joint; ties move n_x a little
+    assert 19.0 < ci["ci_low"] <= ci["ci_high"] <= 20.0 + 1e-9
+    assert ci["interval"] == "bootstrap percentile" and ci["ratio"] == res.ratio
     opposite = tail_coexceedance(df, "BTC-USD", "anti", reps=99)
     assert opposite.n_both == 0 and opposite.pvalue == 1.0
 
@@ -356,7 +393,7 @@ def test_tail_coexceedance_independence() -> None:
     assert res.expected_count == pytest.approx(0.05**2 * 6000)  # q^2 n = 15
     assert res.share == pytest.approx(0.0025, abs=0.002)  # ~3 binomial sd
     assert res.pvalue > 0.01
-    lo, hi = res.conf_int()
+    lo, hi = res.conf_int()[["ci_low", "ci_high"]].iloc[0]
     assert lo < 1.0 < hi and res.ratio_se == pytest.approx(math.sqrt(1 / 15), rel=0.35)  # ~Poisson(15)
     upper = tail_coexceedance(df, "BTC-USD", "^NDX", quantile=0.1, tail="upper", reps=49)
     assert upper.n_x == 600 and upper.share == pytest.approx(0.01, abs=0.004)

@@ -5,7 +5,7 @@ title, draws a source note at the bottom-left of the figure and returns the
 :class:`matplotlib.figure.Figure`. ``synthetic=True`` stamps a diagonal
 :data:`WATERMARK_TEXT` across every axes, prefixes the title with
 :data:`SYNTHETIC_TITLE_PREFIX` and replaces the default source note with
-:data:`SYNTHETIC_SOURCE`.
+:data:`SYNTHETIC_NOTE`.
 
 Modules: ``_base`` (style, constants, shared helpers, watermark, notes, saving),
 ``correlation`` (heatmaps, stress scatter), ``timeseries`` (rolling lines and betas, cumulative
@@ -30,16 +30,16 @@ if TYPE_CHECKING:
         CAR_SIMPLE_LABEL,
         CORRELATION_LABEL,
         DATE_LABEL,
-        DEFAULT_SOURCE,
+        DEFAULT_NOTE,
         DRAWDOWN_LABEL,
         FIG_DPI,
         INDEX_LABEL,
         LOG_RETURN_LABEL,
         NO_ESTIMATE_TEXT,
+        NOTE_GID,
         PERCENT,
         RELATIVE_DAY_LABEL,
-        SOURCE_NOTE_GID,
-        SYNTHETIC_SOURCE,
+        SYNTHETIC_NOTE,
         SYNTHETIC_TITLE_PREFIX,
         UNKNOWN_VERDICT_COLOR,
         WATERMARK_GID,
@@ -74,9 +74,9 @@ if TYPE_CHECKING:
 #: on first access to one of its names, so ``from analysis import plots`` stays light.
 _NAMES_BY_MODULE = {
     "_base": (
-        "BETA_LABEL CAR_LABEL CAR_SIMPLE_LABEL CORRELATION_LABEL DATE_LABEL DEFAULT_SOURCE DRAWDOWN_LABEL "
-        "FIG_DPI INDEX_LABEL LOG_RETURN_LABEL NO_ESTIMATE_TEXT PERCENT RELATIVE_DAY_LABEL SOURCE_NOTE_GID "
-        "SYNTHETIC_SOURCE SYNTHETIC_TITLE_PREFIX UNKNOWN_VERDICT_COLOR WATERMARK_GID WATERMARK_TEXT "
+        "BETA_LABEL CAR_LABEL CAR_SIMPLE_LABEL CORRELATION_LABEL DATE_LABEL DEFAULT_NOTE DRAWDOWN_LABEL "
+        "FIG_DPI INDEX_LABEL LOG_RETURN_LABEL NO_ESTIMATE_TEXT NOTE_GID PERCENT RELATIVE_DAY_LABEL "
+        "SYNTHETIC_NOTE SYNTHETIC_TITLE_PREFIX UNKNOWN_VERDICT_COLOR WATERMARK_GID WATERMARK_TEXT "
         "figure_png figure_texts figure_title save_figure set_style ticker_color"
     ),
     "claims": "claims_chart",
@@ -99,16 +99,16 @@ __all__ = [
     "CAR_SIMPLE_LABEL",
     "CORRELATION_LABEL",
     "DATE_LABEL",
-    "DEFAULT_SOURCE",
+    "DEFAULT_NOTE",
     "DRAWDOWN_LABEL",
     "FIG_DPI",
     "INDEX_LABEL",
     "LOG_RETURN_LABEL",
+    "NOTE_GID",
     "NO_ESTIMATE_TEXT",
     "PERCENT",
     "RELATIVE_DAY_LABEL",
-    "SOURCE_NOTE_GID",
-    "SYNTHETIC_SOURCE",
+    "SYNTHETIC_NOTE",
     "SYNTHETIC_TITLE_PREFIX",
     "UNKNOWN_VERDICT_COLOR",
     "WATERMARK_GID",

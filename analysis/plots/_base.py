@@ -28,6 +28,7 @@ from matplotlib.text import Annotation, Text
 
 from .. import atomic
 from .._typing import DateLike
+from .._validation import as_timestamp
 from ..errors import ConfigError
 
 #: A shaded period: ``(start, end, label)``, both ends inclusive.
@@ -47,12 +48,12 @@ WATERMARK_TEXT = "SYNTHETIC DEMO DATA"
 #: Prefix of the title when ``synthetic=True``.
 SYNTHETIC_TITLE_PREFIX = "[SYNTHETIC] "
 #: Default source note.
-DEFAULT_SOURCE = "Source: Yahoo Finance via yfinance; cleaned XNYS sessions"
-#: Source note used instead of :data:`DEFAULT_SOURCE` when ``synthetic=True`` and no other note is given.
-SYNTHETIC_SOURCE = "Source: synthetic demo data (analysis.synthetic, seeded); not market data"
+DEFAULT_NOTE = "Source: Yahoo Finance via yfinance; cleaned XNYS sessions"
+#: Source note used instead of :data:`DEFAULT_NOTE` when ``synthetic=True`` and no other note is given.
+SYNTHETIC_NOTE = "Source: synthetic demo data (analysis.synthetic, seeded); not market data"
 #: ``gid`` of the watermark texts and of the source note (lets tests and callers find them).
 WATERMARK_GID = "synthetic-watermark"
-SOURCE_NOTE_GID = "source-note"
+NOTE_GID = "source-note"
 
 #: Axis labels with units, shared by the notebooks.
 DATE_LABEL = "date"
@@ -93,7 +94,7 @@ LEGEND_AXES_LABEL = "<legend>"
 LEGEND_LINE_HEIGHT = 0.24
 LEGEND_ROW_PAD = 0.15
 
-SOURCE_FONTSIZE = 8.0
+FIGURE_NOTE_FONTSIZE = 8.0
 #: Event markers closer than this share of the x range share one number label ("3,4").
 EVENT_MIN_GAP = 0.04
 #: Vertical offset (points) of each further row of event numbers, and of the first row.
@@ -108,7 +109,7 @@ EVENT_LINE_GID = "event-line-"
 EVENT_KEY_CHARS = 400
 #: Characters per line of a long source note.
 NOTE_WRAP_CHARS = 150
-SOURCE_COLOR = "0.35"
+FIGURE_NOTE_COLOR = "0.35"
 EVENT_FONTSIZE = 8.0
 EVENT_COLOR = "0.25"
 SHADE_COLOR = "#d62728"
@@ -235,10 +236,10 @@ def set_style(*, context: str = "notebook", font_scale: float = 1.05) -> None:
 # ----------------------------------------------------------------------------- shared helpers
 
 
-def check_source(source: str) -> str:
-    if not isinstance(source, str) or not source.strip():
-        raise ConfigError("source must be a non-empty note, e.g. plots.DEFAULT_SOURCE")
-    return source
+def check_note(note: str) -> str:
+    if not isinstance(note, str) or not note.strip():
+        raise ConfigError("note must be a non-empty source note of the figure, e.g. plots.DEFAULT_NOTE")
+    return note
 
 
 def new_figure(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -379,15 +380,15 @@ def synthetic_title(text: str, synthetic: bool) -> str:
 def finish(
     fig: Figure,
     *,
-    source: str,
+    note: str,
     synthetic: bool,
     title: str,
     ax: Axes | None = None,
     suptitle: bool = False,
 ) -> Figure:
     """Title (axes or figure), source note, watermark."""
-    if synthetic and source == DEFAULT_SOURCE:
-        source = SYNTHETIC_SOURCE
+    if synthetic and note == DEFAULT_NOTE:
+        note = SYNTHETIC_NOTE
     for each in fig.axes:
         if place_event_numbers(each) and each.get_title() and each is not ax:
             each.set_title(each.get_title(), pad=title_pad(each))  # panel titles above the numbers
@@ -397,13 +398,13 @@ def finish(
         ax.set_title(synthetic_title(title, synthetic), pad=title_pad(ax))
     # A figure-level x label is part of the constrained layout, so the note never overlaps the axes.
     fig.supxlabel(
-        source,
+        note,
         x=0.01,
         ha="left",
-        fontsize=SOURCE_FONTSIZE,
+        fontsize=FIGURE_NOTE_FONTSIZE,
         fontweight="normal",
-        color=SOURCE_COLOR,
-        gid=SOURCE_NOTE_GID,
+        color=FIGURE_NOTE_COLOR,
+        gid=NOTE_GID,
     )
     if synthetic:
         add_watermark(fig)
@@ -414,16 +415,6 @@ def series_label(col: Hashable) -> str:
     if isinstance(col, tuple):
         return " · ".join(str(c) for c in col)
     return str(col)
-
-
-def as_date(value: Any, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a date such as '2025-11-03', got {value!r}") from exc
-    if pd.isna(ts):
-        raise ConfigError(f"{name} must be a date such as '2025-11-03', got {value!r}")
-    return ts
 
 
 def as_frame(data: pd.Series | pd.DataFrame, name: str) -> pd.DataFrame:
@@ -526,7 +517,7 @@ def decorate_time(
     for period in shade or ():
         if len(period) != 3:
             raise ConfigError(f"shade items must be (start, end, label), got {period!r}")
-        t0, t1 = as_date(period[0], "shade start"), as_date(period[1], "shade end")
+        t0, t1 = as_timestamp(period[0], "shade start"), as_timestamp(period[1], "shade end")
         if t1 < t0:
             raise ConfigError(f"shade period {period[2]!r} ends ({t1.date()}) before it starts ({t0.date()})")
         if t1 < lo or t0 > hi:
@@ -644,20 +635,20 @@ def number_events(events: Sequence[Event] | None) -> list[tuple[pd.Timestamp, st
     for marker in events or ():
         if len(marker) != 2:
             raise ConfigError(f"events items must be (date, label), got {marker!r}")
-        item = (as_date(marker[0], "event date"), str(marker[1]))
+        item = (as_timestamp(marker[0], "event date"), str(marker[1]))
         if item not in out:
             out.append(item)
     out.sort(key=lambda e: e[0])
     return [(t, label, i) for i, (t, label) in enumerate(out, start=1)]
 
 
-def event_note(source: str, keys: Iterable[str]) -> str:
+def event_note(note: str, keys: Iterable[str]) -> str:
     """The source note with the key of the numbered event markers appended."""
     unique = list(dict.fromkeys(keys))
     if not unique:
-        return source
+        return note
     key = textwrap.shorten("Events: " + "; ".join(unique), EVENT_KEY_CHARS, placeholder=" ...")
-    return source + "\n" + textwrap.fill(key, NOTE_WRAP_CHARS)
+    return note + "\n" + textwrap.fill(key, NOTE_WRAP_CHARS)
 
 
 #: The colour of every universe ticker, the same in every figure. All differ by about 25 or more in

@@ -13,7 +13,7 @@ from ._base import (
     ARTICLE_COLOR,
     CLAIM_PANEL_HEIGHT,
     CLAIM_WRAP_CHARS,
-    DEFAULT_SOURCE,
+    DEFAULT_NOTE,
     FIGSIZE_WIDE,
     LARGE_VALUE,
     NOTE_WRAP_CHARS,
@@ -22,7 +22,7 @@ from ._base import (
     UNKNOWN_VERDICT_COLOR,
     VERDICT_COLORS,
     AxesArg,
-    check_source,
+    check_note,
     finish,
     new_grid,
     require_columns,
@@ -76,7 +76,7 @@ def claims_chart(
     value_format: str | None = None,
     ncols: int = 1,
     ax: AxesArg = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Article figure vs measured figure, one small panel per claim (own units and scale).
@@ -103,7 +103,7 @@ def claims_chart(
         thousands separators from 1,000 up, else three significant digits).
     ncols, ax
         Grid columns; optional target axes (one per claim).
-    source, synthetic
+    note, synthetic
         Source note, synthetic watermark.
 
     Returns
@@ -122,7 +122,7 @@ def claims_chart(
     The measured bar is coloured by verdict (green supported, amber partly, red not supported,
     grey not measurable or other).
     """
-    check_source(source)
+    check_note(note)
     if not isinstance(claims, pd.DataFrame) or claims.empty:
         raise ConfigError(
             "claims is empty: pass one row per claim with claim, article_value, measured_value, verdict"
@@ -199,5 +199,5 @@ def claims_chart(
         lines.append(f"verdict: {row[verdict]}")
         pax.set_title("\n".join(lines), loc="left", fontsize="medium", fontweight="normal")
     if banded:
-        source = f"{source}\n{textwrap.fill(BAND_NOTE, NOTE_WRAP_CHARS)}"
-    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+        note = f"{note}\n{textwrap.fill(BAND_NOTE, NOTE_WRAP_CHARS)}"
+    return finish(fig, note=note, synthetic=synthetic, title=title, suptitle=True)

@@ -15,7 +15,7 @@ from ._base import (
     CALM_COLOR,
     CORR_CMAP,
     CORR_LIMITS,
-    DEFAULT_SOURCE,
+    DEFAULT_NOTE,
     FIGSIZE_SQUARE,
     LOG_RETURN_LABEL,
     MIN_FIT_POINTS,
@@ -23,7 +23,7 @@ from ._base import (
     REFERENCE_COLOR,
     STRESS_COLOR,
     add_legend,
-    check_source,
+    check_note,
     finish,
     new_figure,
 )
@@ -42,7 +42,7 @@ def correlation_heatmap(
     xlabel: str = "ticker",
     ylabel: str = "ticker",
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Heatmap of a correlation matrix, diverging colours centred at 0 on [-1, 1].
@@ -61,7 +61,7 @@ def correlation_heatmap(
     n
         Optional pair counts aligned with ``corr`` (e.g. ``CorrelationMatrix.n``),
         written under each value.
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -73,7 +73,7 @@ def correlation_heatmap(
     ConfigError
         Empty ``corr``, ``mask_upper`` on a non-square matrix, ``n`` not aligned.
     """
-    check_source(source)
+    check_note(note)
     if not isinstance(corr, pd.DataFrame) or corr.empty:
         raise ConfigError("corr is empty: pass a non-empty correlation matrix (tickers x tickers)")
     values = corr.apply(pd.to_numeric, errors="coerce").astype(np.float64)
@@ -131,7 +131,7 @@ def correlation_heatmap(
     for tick in ax.get_xticklabels():
         tick.set(rotation=45, ha="right", rotation_mode="anchor")
     ax.grid(False)
-    return finish(fig, source=source, synthetic=synthetic, title=title, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title, ax=ax)
 
 
 # ----------------------------------------------------------------------------- stress and claims
@@ -149,7 +149,7 @@ def scatter_stress(
     calm_label: str = "calm days",
     fit: bool = True,
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Scatter of two daily log-return series, stress vs calm days, with OLS lines.
@@ -168,7 +168,7 @@ def scatter_stress(
     fit
         Draw a least-squares line per regime (legend shows ``n`` and the slope),
         when it has at least :data:`MIN_FIT_POINTS` points and varying ``x``.
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -180,7 +180,7 @@ def scatter_stress(
     ConfigError
         Empty inputs or no common date with values in ``x``, ``y`` and the mask.
     """
-    check_source(source)
+    check_note(note)
     for name, s in (("x", x), ("y", y), ("stress_mask", stress_mask)):
         if not isinstance(s, pd.Series) or s.empty:
             raise ConfigError(f"{name} is empty: pass a non-empty pandas Series indexed by date")
@@ -213,7 +213,7 @@ def scatter_stress(
     add_legend(ax)
     return finish(
         fig,
-        source=source,
+        note=note,
         synthetic=synthetic,
         title=title or f"{y_name} vs {x_name}: stress vs calm days",
         ax=ax,

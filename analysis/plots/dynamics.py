@@ -20,13 +20,13 @@ from ..errors import ConfigError
 from ._base import (
     CALM_COLOR,
     DATE_LABEL,
-    DEFAULT_SOURCE,
+    DEFAULT_NOTE,
     FIG_DPI,
     FIGSIZE_WIDE,
     PERCENT,
     REFERENCE_COLOR,
     add_legend,
-    check_source,
+    check_note,
     finish,
     format_date_axis,
     new_figure,
@@ -86,7 +86,7 @@ def dcc_correlation(
     title: str | None = None,
     ylabel: str = "correlation of daily log returns",
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """The DCC conditional correlation with rolling and EWMA correlations overlaid.
@@ -98,7 +98,7 @@ def dcc_correlation(
         (drawn bold), the others overlays; ``columns.name`` is the pair ``"a|b"``.
     title, ylabel
         Texts (default title names the pair).
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -110,7 +110,7 @@ def dcc_correlation(
     ConfigError
         Empty or all-NaN ``paths``, or more columns than :data:`PATH_COLORS`.
     """
-    check_source(source)
+    check_note(note)
     data = time_frame(paths, "paths")
     if data.shape[1] > len(PATH_COLORS):
         raise ConfigError(f"paths has {data.shape[1]} columns; at most {len(PATH_COLORS)} can be told apart")
@@ -128,7 +128,7 @@ def dcc_correlation(
     ax.set_ylabel(ylabel)
     ax.legend(loc="lower left", fontsize="small", ncols=len(data.columns))
     default = f"{readable(a)} vs {readable(b)}: conditional correlation" if b else "Conditional correlation"
-    return finish(fig, source=source, synthetic=synthetic, title=title or default, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title or default, ax=ax)
 
 
 # ----------------------------------------------------------------------------- spillovers
@@ -140,7 +140,7 @@ def spillover_heatmap(
     title: str | None = None,
     horizon: int | None = None,
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Heatmap of a Diebold-Yilmaz spillover table (percent; row receives from column).
@@ -155,7 +155,7 @@ def spillover_heatmap(
         Title (default names the sample when a result is given).
     horizon
         Forecast horizon in sessions (colour-bar label; taken from a result).
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Notes
@@ -163,7 +163,7 @@ def spillover_heatmap(
     Colours scale with the off-diagonal (cross) spillovers; the diagonal (own share) is grey so
     its large values do not wash the scale out. Every cell is annotated.
     """
-    check_source(source)
+    check_note(note)
     default = "Spillover table: share of each row's forecast-error variance due to each column"
     if not isinstance(table, pd.DataFrame) and hasattr(table, "table"):
         result = table
@@ -211,7 +211,7 @@ def spillover_heatmap(
     for tick in ax.get_xticklabels():
         tick.set(rotation=35, ha="right", rotation_mode="anchor")
     ax.grid(False)
-    return finish(fig, source=source, synthetic=synthetic, title=title or default, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title or default, ax=ax)
 
 
 def rolling_spillover_chart(
@@ -220,7 +220,7 @@ def rolling_spillover_chart(
     receiver: str,
     *,
     title: str | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Rolling total spillover (top) and net ``sender -> receiver`` spillover (bottom), per measure.
@@ -232,7 +232,7 @@ def rolling_spillover_chart(
         variables (:func:`analysis.spillover.rolling_spillover`).
     sender, receiver
         The pair of the bottom panel.
-    title, source, synthetic
+    title, note, synthetic
         Figure title, source note, synthetic watermark.
 
     Raises
@@ -240,7 +240,7 @@ def rolling_spillover_chart(
     ConfigError
         No measure, more measures than :data:`MEASURE_COLORS`, or a pair not in a measure.
     """
-    check_source(source)
+    check_note(note)
     if not rolling:
         raise ConfigError("rolling is empty: pass {measure: RollingSpillover}")
     if len(rolling) > len(MEASURE_COLORS):
@@ -266,7 +266,7 @@ def rolling_spillover_chart(
     bottom.set_xlabel("end of the rolling window")
     add_legend(top)
     default = f"Rolling spillovers between {readable(sender)} and {readable(receiver)}"
-    return finish(fig, source=source, synthetic=synthetic, title=title or default, suptitle=True)
+    return finish(fig, note=note, synthetic=synthetic, title=title or default, suptitle=True)
 
 
 def _two_rows() -> tuple[Figure, tuple[Axes, Axes]]:
@@ -283,7 +283,7 @@ def news_comparison_chart(
     table: pd.DataFrame,
     *,
     title: str = NEWS_TITLE,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Dot chart of each pair's statistic on AI-news sessions and on other sessions.
@@ -292,7 +292,7 @@ def news_comparison_chart(
     ----------
     table
         ``AINewsComparison.summary_frame()`` (columns ``a, b, statistic, news, other, p_holm``).
-    title, source, synthetic
+    title, note, synthetic
         Title, source note, synthetic watermark.
 
     Notes
@@ -301,7 +301,7 @@ def news_comparison_chart(
     pair's colour are the news sessions, hollow grey ones the other sessions (the default title
     says so: no legend box to hide a marker); the Holm-adjusted p-value is written at the right.
     """
-    check_source(source)
+    check_note(note)
     require_columns(table, ["a", "b", "statistic", "news", "other", "p_holm"], "table")
     stats = list(dict.fromkeys(table["statistic"]))
     pairs = list(dict.fromkeys(zip(table["a"], table["b"], strict=True)))
@@ -344,7 +344,7 @@ def news_comparison_chart(
             ax.set_xlabel("correlation of daily log returns")
             ax.set_title("correlation", fontsize="medium")
             ax.axvline(0.0, color=REFERENCE_COLOR, lw=0.8)
-    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+    return finish(fig, note=note, synthetic=synthetic, title=title, suptitle=True)
 
 
 def _news_row_label(row: pd.Series) -> str:
@@ -357,7 +357,7 @@ def news_responses_heatmap(
     responses: AINewsResponses,
     *,
     title: str | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Heatmap of the abnormal returns on AI-news sessions: news items x tickers, in percent.
@@ -366,7 +366,7 @@ def news_responses_heatmap(
     ----------
     responses
         Output of :func:`analysis.ai_news.ai_news_responses`.
-    title, source, synthetic
+    title, note, synthetic
         Title, source note, synthetic watermark.
 
     Notes
@@ -375,7 +375,7 @@ def news_responses_heatmap(
     (e.g. before a listing). Rows marked :data:`CONFOUND_MARK` share their session with another catalogued
     event. Colours saturate at +-:data:`RESPONSE_LIMIT` percent.
     """
-    check_source(source)
+    check_note(note)
     wide = responses.wide() * PERCENT
     if wide.empty:
         raise ConfigError("no estimable AI-news response to plot")
@@ -412,4 +412,4 @@ def news_responses_heatmap(
         for model in dict.fromkeys(responses.models.values())
     )
     default = f"Abnormal returns on AI-news sessions {lo:+d}..{hi:+d}\n({models})"
-    return finish(fig, source=source, synthetic=synthetic, title=title or default, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title or default, ax=ax)

@@ -21,7 +21,7 @@ from ._base import (
     BETA_LABEL,
     CAR_LABEL,
     CAR_SIMPLE_LABEL,
-    DEFAULT_SOURCE,
+    DEFAULT_NOTE,
     EVENT_COLOR,
     FIGSIZE_WIDE,
     MAX_LABELLED_SESSIONS,
@@ -34,7 +34,7 @@ from ._base import (
     add_legend,
     add_shared_legend,
     as_frame,
-    check_source,
+    check_note,
     finish,
     new_figure,
     new_grid,
@@ -113,7 +113,7 @@ def coefficient_bars(
     reference: float | None = 0.0,
     ncols: int = 2,
     ax: AxesArg = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Point estimates with confidence intervals, dodged by group (e.g. before/after).
@@ -138,7 +138,7 @@ def coefficient_bars(
         Vertical reference line (``None`` for none).
     ncols, ax
         Grid columns when ``panel`` is set; optional target axes (one per panel).
-    source, synthetic
+    note, synthetic
         Source note, synthetic watermark.
 
     Returns
@@ -151,7 +151,7 @@ def coefficient_bars(
         Empty table, missing columns, duplicate (panel, category, group) rows,
         intervals not containing their estimate.
     """
-    check_source(source)
+    check_note(note)
     if not isinstance(table, pd.DataFrame) or table.empty:
         raise ConfigError("table is empty: pass one row per (category, group) with estimate and interval")
     require_columns(table, [estimate, lower, upper, group, category, *([panel] if panel else [])], "table")
@@ -215,9 +215,9 @@ def coefficient_bars(
         pax.xaxis.set_tick_params(labelbottom=True)
     if panel is None:
         add_legend(axes[0], title=group)
-        return finish(fig, source=source, synthetic=synthetic, title=title, ax=axes[0])
+        return finish(fig, note=note, synthetic=synthetic, title=title, ax=axes[0])
     add_shared_legend(fig, axes, title=group)
-    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+    return finish(fig, note=note, synthetic=synthetic, title=title, suptitle=True)
 
 
 def event_car_panels(
@@ -228,7 +228,7 @@ def event_car_panels(
     xlabel: str = RELATIVE_DAY_LABEL,
     ylabel: str = CAR_SIMPLE_LABEL,
     ncols: int = 2,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Small multiples of CAR paths: one panel per ticker, one line per event.
@@ -243,7 +243,7 @@ def event_car_panels(
         :func:`analysis.events.short_labels` of the catalogue.
     title, xlabel, ylabel, ncols
         Texts and grid columns.
-    source, synthetic
+    note, synthetic
         Source note, synthetic watermark.
 
     Notes
@@ -253,7 +253,7 @@ def event_car_panels(
     is shared by the panels and the x label sits under the bottom panels. A path equal to one
     drawn before in its panel (two events on one session) is dashed on top, so both show.
     """
-    check_source(source)
+    check_note(note)
     frame = as_frame(car, "car")
     if not isinstance(frame.columns, pd.MultiIndex) or frame.columns.nlevels != 2:
         raise ConfigError("car must have (event_id, ticker) columns, e.g. EventStudyResult.paths(...)")
@@ -324,7 +324,7 @@ def event_car_panels(
         title="event",
         title_fontsize="small",
     )
-    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+    return finish(fig, note=note, synthetic=synthetic, title=title, suptitle=True)
 
 
 def _fit_label(text: str, length_in: float, size: str) -> str:
@@ -345,7 +345,7 @@ def event_car(
     xlabel: str = RELATIVE_DAY_LABEL,
     ylabel: str = CAR_LABEL,
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Cumulative abnormal return paths around day 0, one line per (event, ticker).
@@ -361,7 +361,7 @@ def event_car(
         summed along the rows first (NaN stays NaN and does not reset the sum).
     title, xlabel, ylabel
         Texts.
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -373,7 +373,7 @@ def event_car(
     ConfigError
         Empty or all-NaN ``car``, non-integer index.
     """
-    check_source(source)
+    check_note(note)
     frame = as_frame(car, "car")
     if not pd.api.types.is_integer_dtype(frame.index.dtype):
         raise ConfigError("car must be indexed by integer sessions relative to the event (rel_day)")
@@ -397,7 +397,7 @@ def event_car(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     add_legend(ax, title=" · ".join(str(n) for n in data.columns.names if n is not None) or None)
-    return finish(fig, source=source, synthetic=synthetic, title=title, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title, ax=ax)
 
 
 def event_bars(
@@ -416,7 +416,7 @@ def event_bars(
     xlabel: str = CAR_SIMPLE_LABEL,
     ylabel: str = "ticker, grouped by event",
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Horizontal CAR bars with confidence-interval whiskers, one per (event, ticker).
@@ -446,7 +446,7 @@ def event_bars(
         the ids.
     title, xlabel, ylabel
         Texts.
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -458,7 +458,7 @@ def event_bars(
     ConfigError
         Empty table, missing columns, no estimable row, duplicate rows.
     """
-    check_source(source)
+    check_note(note)
     if not isinstance(car_table, pd.DataFrame) or car_table.empty:
         raise ConfigError("car_table is empty: pass one row per (event, ticker), e.g. EventStudyResult.car")
     require_columns(car_table, [estimate, event, ticker], "car_table")
@@ -514,7 +514,7 @@ def event_bars(
     whisker = Line2D([], [], color="0.2", marker="|", ms=10, lw=1.2, label=ci_label)
     # Outside the axes, so it never hides a bar; the tick labels name the tickers.
     ax.legend(handles=[whisker], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
-    return finish(fig, source=source, synthetic=synthetic, title=title, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title, ax=ax)
 
 
 def _event_names(data: pd.DataFrame, event: str, labels: Mapping[str, str] | None) -> dict[str, str]:

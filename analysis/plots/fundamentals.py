@@ -22,12 +22,12 @@ from matplotlib.patches import Patch
 
 from ..errors import ConfigError
 from ._base import (
-    DEFAULT_SOURCE,
+    DEFAULT_NOTE,
     FIG_DPI,
     PERCENT,
     REFERENCE_COLOR,
     add_shared_legend,
-    check_source,
+    check_note,
     finish,
     format_date_axis,
     require_columns,
@@ -155,7 +155,7 @@ def balance_sheet_panels(
     tickers: Sequence[str] | None = None,
     ncols: int = 3,
     title: str = "Balance sheets: total debt, cash and total assets per miner",
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Small multiples, one per miner: total debt, cash and total assets over time (USD millions).
@@ -169,7 +169,7 @@ def balance_sheet_panels(
         balance-sheet value are named in the title note instead of getting an empty panel.
     ncols
         Panels per row.
-    title, source, synthetic
+    title, note, synthetic
         Title, source note, synthetic watermark.
 
     Notes
@@ -177,7 +177,7 @@ def balance_sheet_panels(
     Values sit on a quarter-end grid, so a missing quarter breaks the line instead of being
     bridged; markers show every reported value.
     """
-    check_source(source)
+    check_note(note)
     data = _long(quarters)
     metrics = tuple(METRIC_COLORS)
     names = list(dict.fromkeys(data["ticker"])) if tickers is None else [str(t) for t in tickers]
@@ -197,9 +197,9 @@ def balance_sheet_panels(
         _panel_title(ax, ticker)
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     add_shared_legend(fig, axes, title="metric")
-    note = _absent_note(names, shown, "balance-sheet data")
-    full = f"{title}\n{note}" if note else title
-    return finish(fig, source=source, synthetic=synthetic, title=full, suptitle=True)
+    absent = _absent_note(names, shown, "balance-sheet data")
+    full = f"{title}\n{absent}" if absent else title
+    return finish(fig, note=note, synthetic=synthetic, title=full, suptitle=True)
 
 
 def revenue_split_panels(
@@ -208,7 +208,7 @@ def revenue_split_panels(
     tickers: Sequence[str] | None = None,
     ncols: int = 3,
     title: str = "Quarterly revenue: bitcoin mining vs HPC/AI, where reported",
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Small multiples of quarterly revenue per miner, stacked by source where it is split.
@@ -217,7 +217,7 @@ def revenue_split_panels(
     ----------
     quarters
         Long quarter rows (:func:`analysis.fundamentals.derived_metrics`).
-    tickers, ncols, title, source, synthetic
+    tickers, ncols, title, note, synthetic
         As in :func:`balance_sheet_panels`.
 
     Notes
@@ -227,7 +227,7 @@ def revenue_split_panels(
     negative); a quarter with only the total draws a grey hatched bar ("total, no split
     reported"): no split is inferred. USD millions.
     """
-    check_source(source)
+    check_note(note)
     data = _long(quarters)
     split = ("revenue_mining", "revenue_hpc", "revenue_other")
     names = list(dict.fromkeys(data["ticker"])) if tickers is None else [str(t) for t in tickers]
@@ -262,9 +262,9 @@ def revenue_split_panels(
         _panel_title(ax, ticker)
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     add_shared_legend(fig, axes, title="revenue")
-    note = _absent_note(names, shown, "revenue")
-    full = f"{title}\n{note}" if note else title
-    return finish(fig, source=source, synthetic=synthetic, title=full, suptitle=True)
+    absent = _absent_note(names, shown, "revenue")
+    full = f"{title}\n{absent}" if absent else title
+    return finish(fig, note=note, synthetic=synthetic, title=full, suptitle=True)
 
 
 def leverage_hpc_chart(
@@ -272,7 +272,7 @@ def leverage_hpc_chart(
     *,
     tickers: Sequence[str] | None = None,
     title: str = "Leverage and HPC/AI share of revenue over time",
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Leverage (debt / annualised revenue) and HPC/AI share of revenue, one line per miner.
@@ -283,10 +283,10 @@ def leverage_hpc_chart(
         Long quarter rows with the derived ``leverage`` and ``hpc_share`` metrics.
     tickers
         Miners to draw (default every ticker with a value); each keeps its study-wide colour.
-    title, source, synthetic
+    title, note, synthetic
         Title, source note, synthetic watermark.
     """
-    check_source(source)
+    check_note(note)
     data = _long(quarters)
     fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.6), dpi=FIG_DPI, layout="constrained", sharex=True)
     panels = (
@@ -312,14 +312,14 @@ def leverage_hpc_chart(
     if drawn == 0:
         raise ConfigError("no leverage or hpc_share value to plot")
     add_shared_legend(fig, list(axes), title="miner")
-    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+    return finish(fig, note=note, synthetic=synthetic, title=title, suptitle=True)
 
 
 def coverage_grid(
     coverage: CoverageResult,
     *,
     title: str = "Coverage of the fundamentals: every ticker, metric and quarter",
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Status of every (ticker, metric, quarter): reported, derived, year-to-date only, gap, never.
@@ -328,10 +328,10 @@ def coverage_grid(
     ----------
     coverage
         Output of :func:`analysis.fundamentals.coverage`.
-    title, source, synthetic
+    title, note, synthetic
         Title, source note, synthetic watermark.
     """
-    check_source(source)
+    check_note(note)
     table = coverage.table
     if table.empty:
         raise ConfigError("the coverage table is empty")
@@ -371,7 +371,7 @@ def coverage_grid(
     ax.set_ylabel("ticker · metric")
     handles = [Patch(facecolor=STATUS_COLORS[s], edgecolor="0.6", label=STATUS_LABELS[s]) for s in statuses]
     fig.legend(handles=handles, loc="outside right upper", fontsize="small", title="status")
-    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+    return finish(fig, note=note, synthetic=synthetic, title=title, suptitle=True)
 
 
 def _spread_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, names: Sequence[str]) -> None:
@@ -401,7 +401,7 @@ def market_link_chart(
     fundamentals: Sequence[str] = ("hpc_share", "leverage"),
     columns: Sequence[str] = ("tech_beta_shift", "day_return"),
     title: str = "Market link: fundamentals vs market measures, one point per miner (descriptive)",
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Scatter grid: each fundamental (rows) against each market measure (columns), points labelled.
@@ -414,7 +414,7 @@ def market_link_chart(
         The :class:`~analysis.fundamentals.MarketMeasures` it was built from (labels, scales).
     fundamentals, columns
         Fundamentals (rows of panels) and measure columns (columns of panels).
-    title, source, synthetic
+    title, note, synthetic
         Title, source note, synthetic watermark.
 
     Notes
@@ -423,7 +423,7 @@ def market_link_chart(
     four firms it says so instead. Nothing is fitted: with about nine firms the picture is
     descriptive only.
     """
-    check_source(source)
+    check_note(note)
     table = link.table
     corr = link.correlations.set_index(["fundamental", "measure"])
     fig, grid = plt.subplots(
@@ -464,4 +464,4 @@ def market_link_chart(
                 else f"n = {n}: too few firms for a rank correlation (needs {MIN_FIRMS_TEXT})"
             )
             ax.set_title(text, fontsize="small", loc="left", fontweight="normal")
-    return finish(fig, source=source, synthetic=synthetic, title=title, suptitle=True)
+    return finish(fig, note=note, synthetic=synthetic, title=title, suptitle=True)

@@ -12,11 +12,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._typing import DateLike
+from .._validation import as_timestamp
 from ..errors import ConfigError
 from ._base import (
     BETA_LABEL,
     DATE_LABEL,
-    DEFAULT_SOURCE,
+    DEFAULT_NOTE,
     DRAWDOWN_LABEL,
     FIGSIZE_WIDE,
     INDEX_BASE,
@@ -31,9 +32,8 @@ from ._base import (
     Shade,
     add_legend,
     add_shared_legend,
-    as_date,
     as_frame,
-    check_source,
+    check_note,
     decorate_time,
     event_note,
     finish,
@@ -62,7 +62,7 @@ def rolling_lines(
     xlabel: str = DATE_LABEL,
     legend_title: str | None = None,
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Lines over time (rolling correlations, betas, volatilities), one per column.
@@ -83,7 +83,7 @@ def rolling_lines(
         Shades and events outside the data's date range are skipped.
     xlabel, legend_title
         X label and legend title.
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -95,11 +95,11 @@ def rolling_lines(
     ConfigError
         Empty or all-NaN ``frame``, index not a ``DatetimeIndex``, bad shade/event items.
     """
-    check_source(source)
+    check_note(note)
     data = time_frame(frame, "frame")
     fig, ax = new_figure(ax, FIGSIZE_WIDE)
     keys = decorate_time(ax, pd.DatetimeIndex(data.index), shade, events)
-    source = event_note(source, keys)
+    note = event_note(note, keys)
     if hline is not None:
         ax.axhline(hline, color=REFERENCE_COLOR, lw=0.8, zorder=1)
     plot_lines(ax, data)
@@ -107,7 +107,7 @@ def rolling_lines(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     add_legend(ax, title=legend_title)
-    return finish(fig, source=source, synthetic=synthetic, title=title, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title, ax=ax)
 
 
 def _beta_panels(
@@ -157,7 +157,7 @@ def rolling_betas(
     ncols: int = 2,
     sharey: bool = True,
     ax: AxesArg = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Small multiples of rolling betas: one panel per ticker, one line per factor.
@@ -184,7 +184,7 @@ def rolling_betas(
         Grid columns; shared y axis across panels.
     ax
         Optional axes, one per ticker (a sequence or array).
-    source, synthetic
+    note, synthetic
         Source note, synthetic watermark.
 
     Returns
@@ -196,7 +196,7 @@ def rolling_betas(
     ConfigError
         Empty or all-NaN ``betas``, missing factor columns, wrong ``ax`` count.
     """
-    check_source(source)
+    check_note(note)
     panels = _beta_panels(betas, factors)
     fig, axes = new_grid(
         ax, len(panels), ncols, (FIGSIZE_WIDE[0] / 2, PANEL_HEIGHT), sharex=True, sharey=sharey
@@ -216,7 +216,7 @@ def rolling_betas(
         pax.set_ylabel(ylabel)
         pax.xaxis.set_tick_params(labelbottom=True)
     add_shared_legend(fig, axes, title="factor")
-    return finish(fig, source=event_note(source, keys), synthetic=synthetic, title=title, suptitle=True)
+    return finish(fig, note=event_note(note, keys), synthetic=synthetic, title=title, suptitle=True)
 
 
 def cumulative_returns(
@@ -231,7 +231,7 @@ def cumulative_returns(
     shade: Sequence[Shade] | None = None,
     events: Sequence[Event] | None = None,
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Prices rebased to 100 at the start of a window, one line per ticker.
@@ -248,7 +248,7 @@ def cumulative_returns(
         Logarithmic y axis (equal distances = equal percentage moves).
     shade, events
         Shaded periods and event markers, as in :func:`rolling_lines`.
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -265,10 +265,10 @@ def cumulative_returns(
     Each series is divided by its *first valid* price inside the window, so a
     ticker listed later (e.g. ABTC) starts at 100 on its first session.
     """
-    check_source(source)
+    check_note(note)
     data = time_frame(prices, "prices")
-    t0 = as_date(start, "start") if start is not None else None
-    t1 = as_date(end, "end") if end is not None else None
+    t0 = as_timestamp(start, "start", optional=True)
+    t1 = as_timestamp(end, "end", optional=True)
     window = data.loc[t0:t1]
     window = window.loc[:, window.notna().any()]
     if window.empty:
@@ -279,7 +279,7 @@ def cumulative_returns(
     rebased = window / window.bfill().iloc[0] * INDEX_BASE
     fig, ax = new_figure(ax, FIGSIZE_WIDE)
     keys = decorate_time(ax, pd.DatetimeIndex(rebased.index), shade, events)
-    source = event_note(source, keys)
+    note = event_note(note, keys)
     ax.axhline(INDEX_BASE, color=REFERENCE_COLOR, lw=0.8, zorder=1)
     plot_lines(ax, rebased)
     if logy:
@@ -292,7 +292,7 @@ def cumulative_returns(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     add_legend(ax)
-    return finish(fig, source=source, synthetic=synthetic, title=title, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title, ax=ax)
 
 
 def drawdown_chart(
@@ -304,7 +304,7 @@ def drawdown_chart(
     shade: Sequence[Shade] | None = None,
     events: Sequence[Event] | None = None,
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Drawdowns over time, in percent (a single series is filled).
@@ -318,7 +318,7 @@ def drawdown_chart(
         Texts.
     shade, events
         Shaded periods and event markers, as in :func:`rolling_lines`.
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -330,7 +330,7 @@ def drawdown_chart(
     ConfigError
         Empty input, or values outside ``[-1, 0]`` (e.g. already in percent).
     """
-    check_source(source)
+    check_note(note)
     data = time_frame(drawdown, "drawdown")
     values = data.to_numpy()
     finite = values[np.isfinite(values)]
@@ -342,7 +342,7 @@ def drawdown_chart(
         )
     fig, ax = new_figure(ax, FIGSIZE_WIDE)
     keys = decorate_time(ax, pd.DatetimeIndex(data.index), shade, events)
-    source = event_note(source, keys)
+    note = event_note(note, keys)
     plot_lines(ax, data, scale=PERCENT)
     if data.shape[1] == 1:
         y = data.iloc[:, 0].to_numpy(dtype=np.float64) * PERCENT
@@ -352,7 +352,7 @@ def drawdown_chart(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     add_legend(ax)
-    return finish(fig, source=source, synthetic=synthetic, title=title, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title, ax=ax)
 
 
 def coverage_chart(
@@ -363,7 +363,7 @@ def coverage_chart(
     ylabel: str = "ticker (share of sessions with data)",
     show_share: bool = True,
     ax: Axes | None = None,
-    source: str = DEFAULT_SOURCE,
+    note: str = DEFAULT_NOTE,
     synthetic: bool = False,
 ) -> Figure:
     """Per-ticker availability timeline: coloured where a session has data, grey where missing.
@@ -377,7 +377,7 @@ def coverage_chart(
         Texts.
     show_share
         Append the share of rows with data to each ticker's label.
-    ax, source, synthetic
+    ax, note, synthetic
         Target axes, source note, synthetic watermark.
 
     Returns
@@ -394,7 +394,7 @@ def coverage_chart(
     Each session spans until the next row's date, so consecutive sessions draw
     as one bar and a missing session shows as a grey gap.
     """
-    check_source(source)
+    check_note(note)
     frame = as_frame(prices, "prices")
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise ConfigError(
@@ -426,4 +426,4 @@ def coverage_chart(
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    return finish(fig, source=source, synthetic=synthetic, title=title, ax=ax)
+    return finish(fig, note=note, synthetic=synthetic, title=title, ax=ax)
