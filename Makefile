@@ -40,7 +40,7 @@ data: $(STAMP) ## Fetch and clean the price panel into data/ (SOURCE=, ARGS=)
 	$(PY) -m analysis clean --source $(SOURCE) $(ARGS)
 
 test: $(STAMP) ## Run the whole test suite, including nbval regression checks (no network)
-	$(PY) -m pytest -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/golden/sanitize.cfg $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env --nbval-sanitize-with tests/golden/sanitize.cfg $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## Run the unit tests only (skip slow and notebook tests)
 	$(PY) -m pytest -m "not slow and not notebooks" $(PYTEST_ARGS)

@@ -65,7 +65,7 @@ AS_OF = "2025-12-02"
 # The floor runs as many kernels as the report runs notebooks, as many at a time (see _report_shape).
 FLOOR_CELL = "%matplotlib inline\nimport pandas\nimport matplotlib.pyplot"
 SUITE_CMD = (
-    "-m pytest -n 2 --dist loadfile --nbval --nbval-current-env "
+    "-m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env "
     "--nbval-sanitize-with tests/golden/sanitize.cfg -q -p no:cacheprovider"
 )
 PARTS = ("betas", "correlation", "report", "auto")

@@ -26,6 +26,27 @@ def pytest_configure(config: pytest.Config) -> None:
         build_golden_panel()
 
 
+def _weight(item: pytest.Item) -> int:
+    """Scheduling rank: files with full reports first, then golden notebooks, then kernels, then the rest."""
+    if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+        return 0
+    if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
+        return 1
+    return 2 if item.get_closest_marker("notebooks") else 3
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heaviest files first (with ``--no-loadscope-reorder``), so two xdist workers finish together.
+
+    A file's rank is that of its heaviest test; the sort is stable, so each file keeps its order.
+    """
+    rank: dict[str, int] = {}
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        rank[path] = min(rank.get(path, 3), _weight(item))
+    items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])
+
+
 @pytest.fixture(scope="session")
 def market_data_dir() -> Path:
     """The real market-data snapshot (``MARKET_DATA_DIR``); required in CI, skipped elsewhere."""
