@@ -4,7 +4,7 @@ One call, :func:`comovement_study`, runs every test of the notebook on one retur
 keeps the verdict rules here (not in the notebook): correlations with Fisher *and*
 stationary-block-bootstrap intervals, the change of each pair's correlation over the last
 sessions with Holm's correction, Forbes-Rigobon stress vs calm correlations conditioned on each
-pair's own source series (past-only volatility regimes, with 2022 left out as a check), tail
+pair's own conditioning series (past-only volatility regimes, with 2022 left out as a check), tail
 co-exceedance and robust Granger tests. Verdicts use the bootstrap p-values after Holm.
 """
 

@@ -125,20 +125,14 @@ def fisher_variance_factor(method: CorrMethod) -> float:
     return FIELLER_SPEARMAN_VARIANCE if method == "spearman" else PEARSON_FISHER_VARIANCE
 
 
-def _resolve_alpha(alpha: float | None, confidence: float | None) -> float:
-    """Significance level from ``alpha`` or the older ``confidence`` (``alpha = 1 - confidence``).
+def _resolve_alpha(alpha: float | None) -> float:
+    """Significance level ``alpha`` in (0, 1), :data:`DEFAULT_ALPHA` when None.
 
     Raises
     ------
     ConfigError
-        If both are given or the value is outside (0, 1).
+        If the value is outside (0, 1).
     """
-    if alpha is not None and confidence is not None:
-        raise ConfigError(
-            f"pass alpha (significance level) or confidence, not both; got {alpha}, {confidence}"
-        )
-    if confidence is not None:
-        return 1.0 - check_open_unit(confidence, "confidence")
     return check_open_unit(DEFAULT_ALPHA if alpha is None else alpha, "alpha", example="0.05")
 
 
@@ -148,7 +142,6 @@ def fisher_z_interval(
     *,
     method: CorrMethod = "pearson",
     alpha: float | None = None,
-    confidence: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fisher-z confidence interval of a correlation.
 
@@ -162,8 +155,6 @@ def fisher_z_interval(
         ``"pearson"`` or ``"spearman"`` (selects the variance factor).
     alpha
         Significance level in (0, 1); the interval is ``1 - alpha`` (default 0.05).
-    confidence
-        Older spelling of ``1 - alpha``; pass one of the two.
 
     Returns
     -------
@@ -177,7 +168,7 @@ def fisher_z_interval(
     ``n < 4`` or ``rho`` is NaN; ``rho = +-1`` gives the degenerate ``[rho, rho]``.
     Assumes i.i.d. pairs; see :func:`pair_correlations` for the bootstrap.
     """
-    a = _resolve_alpha(alpha, confidence)
+    a = _resolve_alpha(alpha)
     factor = fisher_variance_factor(method)
     r = np.asarray(rho, dtype=np.float64)
     nn = np.asarray(n, dtype=np.float64)
@@ -231,8 +222,8 @@ class CorrelationMatrix:
     n: pd.DataFrame
     pvalue: pd.DataFrame
     method: CorrMethod
-    confidence: float
-    """``1 - alpha`` of :attr:`lower` and :attr:`upper`."""
+    alpha: float
+    """Significance level of :attr:`lower` and :attr:`upper` (the intervals are ``1 - alpha``)."""
 
     def summary_frame(self, alpha: float | None = None, *, unique_pairs: bool = True) -> pd.DataFrame:
         """Tidy table, one row per pair (see :func:`correlation_long`).
@@ -266,7 +257,6 @@ def correlation_matrix(
     method: CorrMethod = "pearson",
     alpha: float | None = None,
     min_periods: int = MIN_FISHER_OBS,
-    confidence: float | None = None,
 ) -> CorrelationMatrix:
     """Pairwise-complete correlation matrix with Fisher-z intervals and p-values.
 
@@ -280,8 +270,6 @@ def correlation_matrix(
         Significance level of the intervals (default 0.05: 95% intervals).
     min_periods
         Pairs with fewer paired observations are NaN (>= 4, default 4).
-    confidence
-        Older spelling of ``1 - alpha``.
 
     Returns
     -------
@@ -305,7 +293,7 @@ def correlation_matrix(
     lists pairs with ``min_periods <= n < 30``.
     """
     check_choice(method, "method", _METHODS)
-    a = _resolve_alpha(alpha, confidence)
+    a = _resolve_alpha(alpha)
     mp = check_int(min_periods, "min_periods", minimum=MIN_FISHER_OBS, unit="observations")
     require_columns(returns, [])
     cols = returns.columns
@@ -336,7 +324,7 @@ def correlation_matrix(
         n=frame(n.astype(np.int64)),
         pvalue=frame(pvalue),
         method=method,
-        confidence=1.0 - a,
+        alpha=a,
     )
 
 

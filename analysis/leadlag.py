@@ -30,7 +30,6 @@ __all__ = [
     "DEFAULT_CCF_MAX_LAG",
     "DEFAULT_COV_TYPE",
     "DEFAULT_IC",
-    "DEFAULT_MAXLAG",
     "DEFAULT_MAXLAGS",
     "CovType",
     "GrangerResult",
@@ -47,8 +46,6 @@ CovType = Literal["HC0", "HC1", "HC2", "HC3", "HAC"]
 
 #: Largest lag (sessions) searched when the Granger lag is chosen by information criterion.
 DEFAULT_MAXLAGS = 5
-#: Older name of :data:`DEFAULT_MAXLAGS`.
-DEFAULT_MAXLAG = DEFAULT_MAXLAGS
 #: Information criterion of the lag choice (Akaike: errs towards more lags, the safer side for Granger).
 DEFAULT_IC: InfoCriterion = "aic"
 #: Covariance of the robust Wald test: HC3 (White, with MacKinnon-White small-sample scaling).
@@ -72,13 +69,6 @@ def _lag_capacity(nobs: int) -> int:
     return (nobs - 2) // 3
 
 
-def _maxlags(maxlags: int, maxlag: int | None) -> int:
-    """``maxlags``, or its older spelling ``maxlag`` when given."""
-    if maxlag is not None and maxlag != maxlags and maxlags != DEFAULT_MAXLAGS:
-        raise ConfigError(f"pass maxlags only (maxlag is its older name), got {maxlags} and {maxlag}")
-    return check_int(maxlag if maxlag is not None else maxlags, "maxlags", minimum=1)
-
-
 def _select_order(data: pd.DataFrame, maxlags: int, ic: str, x: str, y: str) -> tuple[int, int]:
     """(lag used, order selected): the VAR order by ``ic``, raised to at least 1."""
     _check_lag_fits(maxlags, len(data), "maxlags", x, y)
@@ -98,7 +88,6 @@ def select_lag(
     *,
     maxlags: int = DEFAULT_MAXLAGS,
     ic: InfoCriterion = DEFAULT_IC,
-    maxlag: int | None = None,
 ) -> int:
     """Lag order of a bivariate VAR in ``x`` and ``y`` chosen by information criterion.
 
@@ -109,7 +98,7 @@ def select_lag(
     x, y
         Tickers (columns of ``returns``).
     maxlags
-        Largest lag considered (>= 1); ``maxlag`` is its older name.
+        Largest lag considered (>= 1).
     ic
         ``"aic"`` (default), ``"bic"`` or ``"hqic"``.
 
@@ -124,7 +113,7 @@ def select_lag(
     ``statsmodels.tsa.api.VAR(...).select_order(maxlags, trend="c")``, on
     sessions where both series are present (all orders on a common sample).
     """
-    ml = _maxlags(maxlags, maxlag)
+    ml = check_int(maxlags, "maxlags", minimum=1)
     check_choice(ic, "ic", _CRITERIA)
     return _select_order(_complete_pair(returns, x, y), ml, ic, x, y)[0]
 
@@ -233,7 +222,6 @@ def granger_causality(
     ic: InfoCriterion = DEFAULT_IC,
     cov_type: CovType = DEFAULT_COV_TYPE,
     hac_maxlags: int | None = None,
-    maxlag: int | None = None,
 ) -> pd.DataFrame:
     """Granger causality tests in both directions (x -> y and y -> x): classic F and robust Wald.
 
@@ -247,7 +235,7 @@ def granger_causality(
         Lag order (>= 1); if None, chosen by ``ic`` up to ``maxlags`` with
         :func:`select_lag`.
     maxlags
-        Largest lag searched when ``lag`` is None (``maxlag`` is its older name).
+        Largest lag searched when ``lag`` is None.
     ic
         Information criterion of the lag choice (``"aic"``, ``"bic"``, ``"hqic"``).
     cov_type
@@ -281,7 +269,7 @@ def granger_causality(
     dropped, so lags bridge such gaps. Fewer than 30 regression observations
     emit a ``ShortSampleWarning``.
     """
-    ml = _maxlags(maxlags, maxlag)
+    ml = check_int(maxlags, "maxlags", minimum=1)
     check_choice(ic, "ic", _CRITERIA)
     _check_cov(cov_type, hac_maxlags)
     rows = _pair_tests(returns, x, y, lag, ml, ic, cov_type, hac_maxlags)
@@ -359,7 +347,7 @@ def granger_tests(
     Pairs with fewer than 30 regression observations are listed in one
     ``ShortSampleWarning``.
     """
-    ml = _maxlags(maxlags, None)
+    ml = check_int(maxlags, "maxlags", minimum=1)
     check_choice(ic, "ic", _CRITERIA)
     _check_cov(cov_type, hac_maxlags)
     if not pairs:
@@ -406,7 +394,6 @@ def cross_correlation(
     *,
     max_lag: int = DEFAULT_CCF_MAX_LAG,
     alpha: float | None = None,
-    confidence: float | None = None,
 ) -> pd.DataFrame:
     """Cross-correlations ``corr(x_t, y_{t+k})`` for ``k = -max_lag..max_lag``.
 
@@ -420,8 +407,6 @@ def cross_correlation(
         Largest lead/lag in sessions (>= 1).
     alpha
         Significance level of the white-noise bands (default 0.05: +-1.96/sqrt(n)).
-    confidence
-        Older spelling of ``1 - alpha``.
 
     Returns
     -------
@@ -445,7 +430,7 @@ def cross_correlation(
     (``z_{1-alpha/2}``).
     """
     max_lag = check_int(max_lag, "max_lag", minimum=1)
-    a = _resolve_alpha(alpha, confidence)
+    a = _resolve_alpha(alpha)
     require_columns(returns, [x, y])
     if max_lag >= len(returns):
         raise ConfigError(f"max_lag ({max_lag}) is longer than the data ({len(returns)} sessions)")

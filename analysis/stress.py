@@ -24,7 +24,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import InitVar, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast, overload
 
 import numpy as np
@@ -66,7 +66,6 @@ __all__ = [
     "DEFAULT_DRAWDOWN_THRESHOLD",
     "DEFAULT_LEAVE_OUT_YEARS",
     "DEFAULT_MIN_VOL_HISTORY",
-    "DEFAULT_SOURCE",
     "DEFAULT_TAIL_QUANTILE",
     "DEFAULT_VOL_QUANTILE",
     "DEFAULT_VOL_WINDOW",
@@ -94,8 +93,6 @@ __all__ = [
 
 #: Market whose distress defines stress periods (and the conditioning series of its pairs).
 DEFAULT_CONDITIONING = "^NDX"
-#: Older name of :data:`DEFAULT_CONDITIONING`.
-DEFAULT_SOURCE = DEFAULT_CONDITIONING
 #: Drawdown stress: the conditioning market is at least 5% below its running peak.
 DEFAULT_DRAWDOWN_THRESHOLD = -0.05
 #: Volatility stress: rolling window of realised volatility, in sessions (one month).
@@ -141,16 +138,6 @@ def _check_threshold(threshold: object) -> float:
     return value
 
 
-def _conditioning(conditioning: str | None, source: str | None, default: str | None) -> str | None:
-    """``conditioning``, or its older spelling ``source``; both at once is an error."""
-    if conditioning is not None and source is not None and conditioning != source:
-        raise ConfigError(
-            f"pass conditioning (the stress market) only; source is its older name, "
-            f"got conditioning={conditioning!r} and source={source!r}"
-        )
-    return conditioning if conditioning is not None else source if source is not None else default
-
-
 @dataclass(frozen=True)
 class StressSpec:
     """A stress-period definition (the notebooks' ``STRESS`` parameter).
@@ -161,7 +148,7 @@ class StressSpec:
         ``"drawdown"``, ``"volatility"`` or ``"window"``.
     conditioning
         Market whose distress defines stress (column of the returns), for
-        drawdown/volatility. ``source=`` is accepted as its older name.
+        drawdown/volatility.
     threshold
         Drawdown rule: stress when the drawdown is ``<= threshold`` (e.g. -0.05).
     window, quantile, history, min_history
@@ -183,13 +170,8 @@ class StressSpec:
     min_history: int = DEFAULT_MIN_VOL_HISTORY
     start: DateLike | None = None
     end: DateLike | None = None
-    source: InitVar[str | None] = None
 
-    def __post_init__(self, source: str | None) -> None:
-        if source is not None:
-            default = DEFAULT_CONDITIONING
-            cond = self.conditioning if self.conditioning != default else None
-            object.__setattr__(self, "conditioning", _conditioning(cond, source, default))
+    def __post_init__(self) -> None:
         check_choice(self.kind, "kind", _KINDS)
         if self.kind == "drawdown":
             _check_threshold(self.threshold)
@@ -211,7 +193,7 @@ class StressSpec:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> StressSpec:
         """Build from a mapping such as ``{"kind": "drawdown", "threshold": -0.05}``."""
-        fields = {f.name for f in dataclasses.fields(cls)} | {"source"}
+        fields = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(params) - fields)
         if unknown:
             raise ConfigError(f"unknown stress parameter(s) {unknown}; allowed: {sorted(fields)}")
@@ -440,7 +422,7 @@ def forbes_rigobon(
     rho
         Unadjusted correlation(s) in the stress period.
     delta
-        Relative increase in the source market's variance,
+        Relative increase in the conditioning market's variance,
         ``var_stress / var_calm - 1`` (> -1).
 
     Returns
@@ -455,7 +437,7 @@ def forbes_rigobon(
 
     Notes
     -----
-    Forbes & Rigobon (2002): under a constant loading on the source market, a
+    Forbes & Rigobon (2002): under a constant loading on the conditioning market, a
     rise in its variance inflates the conditional correlation; ``rho*`` undoes
     that. Example: rho = 0.5, delta = 3 gives 0.5 / sqrt(3.25) = 0.27735.
     NaN inputs give NaN.
@@ -487,8 +469,7 @@ def stress_delta(
     returns: pd.DataFrame,
     mask: pd.Series,
     *,
-    conditioning: str | None = None,
-    source: str | None = None,
+    conditioning: str = DEFAULT_CONDITIONING,
 ) -> float:
     """Relative variance increase of the conditioning series in stress: ``var_s / var_c - 1``.
 
@@ -500,17 +481,14 @@ def stress_delta(
         Stress mask (True stress, False calm, NA ignored).
     conditioning
         The series whose variance ratio is taken (default :data:`DEFAULT_CONDITIONING`).
-    source
-        Older name of ``conditioning``.
 
     Returns
     -------
     float
         ``delta`` (sample variances, ddof = 1, NaN with < 2 days in a regime).
     """
-    cond = cast(str, _conditioning(conditioning, source, DEFAULT_CONDITIONING))
-    s, c = _split(returns, [cond], mask)
-    values = returns[cond].to_numpy(dtype=np.float64)
+    s, c = _split(returns, [conditioning], mask)
+    values = returns[conditioning].to_numpy(dtype=np.float64)
     return _delta(values[s], values[c])
 
 
@@ -750,7 +728,6 @@ def stress_correlation(
     alternative: Alternative = "greater",
     reps: int = DEFAULT_BOOTSTRAP_REPS,
     seed: BootstrapSeed = DEFAULT_BOOTSTRAP_SEED,
-    source: str | None = None,
 ) -> StressCorrelation:
     """Pearson correlation of ``x`` and ``y`` in stress vs calm, with the Forbes-Rigobon adjustment.
 
@@ -770,8 +747,6 @@ def stress_correlation(
         stress correlation exceeds calm.
     reps, seed
         Bootstrap replications and seed (:mod:`analysis.bootstrap`).
-    source
-        Older name of ``conditioning``.
 
     Returns
     -------
@@ -796,7 +771,7 @@ def stress_correlation(
     ``ShortSampleWarning``.
     """
     check_choice(alternative, "alternative", _ALTERNATIVES)
-    cond = cast(str, _conditioning(conditioning, source, x))
+    cond = x if conditioning is None else conditioning
     reps = check_int(reps, "reps", minimum=2, unit="bootstrap replications")
     require_columns(returns, [x, y, cond])
     res = _stress_correlation(returns, x, y, mask, cond, alternative, reps, np.random.default_rng(seed))
@@ -1008,7 +983,7 @@ def stress_correlation_table(
     returns: pd.DataFrame,
     mask: pd.Series,
     *,
-    source: str = DEFAULT_CONDITIONING,
+    conditioning: str = DEFAULT_CONDITIONING,
     pairs: Sequence[tuple[str, str]] | None = None,
     alternative: Alternative = "greater",
     reps: int = DEFAULT_BOOTSTRAP_REPS,
@@ -1020,11 +995,11 @@ def stress_correlation_table(
     ----------
     returns, mask, alternative, reps, seed
         As in :func:`stress_correlations`.
-    source
-        Stress market: the first ticker of the default pairs ``(source, c)``.
+    conditioning
+        Stress market: the first ticker of the default pairs ``(conditioning, c)``.
         The variance ratio of each pair is its own first ticker's.
     pairs
-        ``(x, y)`` pairs; default ``(source, c)`` for every other column ``c``.
+        ``(x, y)`` pairs; default ``(conditioning, c)`` for every other column ``c``.
 
     Returns
     -------
@@ -1034,7 +1009,7 @@ def stress_correlation_table(
         and ``p_adjusted`` (= ``p``).
     """
     if pairs is None:
-        pairs = [(source, c) for c in _columns_except(returns, source)]
+        pairs = [(conditioning, c) for c in _columns_except(returns, conditioning)]
     res = stress_correlations(
         returns, mask, pairs, leave_out_years=(), alternative=alternative, reps=reps, seed=seed
     )
@@ -1085,11 +1060,6 @@ class TailCoexceedance:
     ratio_draws: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
     """Bootstrap draws of ``ratio`` (for :meth:`conf_int`)."""
 
-    @property
-    def q(self) -> float:
-        """Older name of :attr:`quantile`."""
-        return self.quantile
-
     def conf_int(self, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
         """Percentile bootstrap ``1 - alpha`` interval of ``ratio`` (NaN without draws).
 
@@ -1114,11 +1084,8 @@ def _tail_row(res: TailCoexceedance, alpha: float) -> dict[str, object]:
     return row
 
 
-def _tail_quantile(quantile: float | None, q: float | None) -> float:
-    if quantile is not None and q is not None:
-        raise ConfigError(f"pass quantile only (q is its older name), got quantile={quantile}, q={q}")
-    value = quantile if quantile is not None else q if q is not None else DEFAULT_TAIL_QUANTILE
-    return check_open_unit(value, "quantile", upper=0.5, example="0.05")
+def _tail_quantile(quantile: float) -> float:
+    return check_open_unit(quantile, "quantile", upper=0.5, example="0.05")
 
 
 def tail_coexceedance(
@@ -1126,11 +1093,10 @@ def tail_coexceedance(
     x: str,
     y: str,
     *,
-    quantile: float | None = None,
+    quantile: float = DEFAULT_TAIL_QUANTILE,
     tail: Tail = "lower",
     reps: int = DEFAULT_BOOTSTRAP_REPS,
     seed: BootstrapSeed = DEFAULT_BOOTSTRAP_SEED,
-    q: float | None = None,
 ) -> TailCoexceedance:
     """Share of sessions on which ``x`` and ``y`` are both in their own worst ``quantile``.
 
@@ -1141,7 +1107,7 @@ def tail_coexceedance(
     x, y
         Tickers (columns of ``returns``).
     quantile
-        Tail probability in (0, 0.5), default 0.05 (``q`` is its older name).
+        Tail probability in (0, 0.5), default 0.05.
     tail
         ``"lower"`` (worst returns, default) or ``"upper"`` (best returns).
     reps, seed
@@ -1167,7 +1133,7 @@ def tail_coexceedance(
     bootstrap (thresholds recomputed per replication; block length from the
     tail-day indicators). Fewer than 30 paired sessions emit a ``ShortSampleWarning``.
     """
-    qq = _tail_quantile(quantile, q)
+    qq = _tail_quantile(quantile)
     reps = check_int(reps, "reps", minimum=2, unit="bootstrap replications")
     res = _tail_coexceedance(returns, x, y, qq, tail, reps, np.random.default_rng(seed))
     if res.n < SHORT_SAMPLE_OBS:
@@ -1241,12 +1207,11 @@ def tail_coexceedance_table(
     returns: pd.DataFrame,
     *,
     pairs: Sequence[tuple[str, str]] | None = None,
-    quantile: float | None = None,
+    quantile: float = DEFAULT_TAIL_QUANTILE,
     tail: Tail = "lower",
     alpha: float = DEFAULT_ALPHA,
     reps: int = DEFAULT_BOOTSTRAP_REPS,
     seed: BootstrapSeed = DEFAULT_BOOTSTRAP_SEED,
-    q: float | None = None,
 ) -> pd.DataFrame:
     """:func:`tail_coexceedance` for several pairs (default: every pair of columns).
 
@@ -1256,7 +1221,7 @@ def tail_coexceedance_table(
         One row per pair with the fields of :class:`TailCoexceedance` and the
         bootstrap ``1 - alpha`` interval of the ratio (``ratio_lo``, ``ratio_hi``).
     """
-    qq = _tail_quantile(quantile, q)
+    qq = _tail_quantile(quantile)
     reps = check_int(reps, "reps", minimum=2, unit="bootstrap replications")
     if pairs is None:
         pairs = [(str(a), str(b)) for a, b in itertools.combinations(returns.columns, 2)]

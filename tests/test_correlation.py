@@ -78,10 +78,8 @@ def test_interval_hand_computed() -> None:
     assert float(lo_s) == pytest.approx(math.tanh(math.atanh(0.5) - half), abs=1e-12)
     assert float(hi_s) == pytest.approx(math.tanh(math.atanh(0.5) + half), abs=1e-12)
     assert np.isnan(fisher_z_interval(0.5, 3)[0])
-    old = fisher_z_interval(0.5, 103, method="spearman", confidence=0.9)  # older spelling
-    assert float(old[0]) == pytest.approx(float(lo_s), abs=1e-12)
-    with pytest.raises(ConfigError, match="pass alpha"):
-        fisher_z_interval(0.5, 103, alpha=0.1, confidence=0.9)
+    with pytest.raises(TypeError, match="confidence"):  # one name: alpha
+        fisher_z_interval(0.5, 103, confidence=0.9)  # type: ignore[call-arg]
 
 
 def test_interval_coverage_of_planted_truth() -> None:
@@ -124,6 +122,7 @@ def test_long_table() -> None:
     df = correlated(200, 0.5, seed=5)
     df["IREN"] = df["^NDX"]
     res = correlation_matrix(df)
+    assert res.alpha == 0.05 and correlation_matrix(df, alpha=0.1).alpha == 0.1
     long = correlation_long(res)
     assert list(long.columns) == ["a", "b", "corr", "lower", "upper", "n", "pvalue", "method"]
     assert len(long) == 3 and set(zip(long["a"], long["b"], strict=True)) == {
@@ -145,13 +144,17 @@ def test_long_table() -> None:
     [
         ({"method": "kendall"}, r"method must be one of \['pearson', 'spearman'\], got 'kendall'"),
         ({"alpha": 5}, r"alpha must be strictly between 0 and 1 \(e.g. 0.05\), got 5"),
-        ({"confidence": 95}, r"confidence must be strictly between 0 and 1 \(e.g. 0.95\), got 95"),
         ({"min_periods": 2}, r"min_periods must be >= 4 observations, got 2"),
     ],
 )
 def test_matrix_bad_parameters(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         correlation_matrix(correlated(50, 0.5, seed=0), **kwargs)  # type: ignore[arg-type]
+
+
+def test_matrix_rejects_confidence_keyword() -> None:
+    with pytest.raises(TypeError, match="confidence"):  # one name: alpha
+        correlation_matrix(correlated(50, 0.5, seed=0), confidence=0.95)  # type: ignore[call-arg]
 
 
 # --- rolling and EWMA --------------------------------------------------------------------

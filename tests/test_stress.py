@@ -113,7 +113,8 @@ def test_stress_correlation_on_planted_heteroskedasticity() -> None:
         ci.loc[["rho_star"], ["ci_low", "ci_high"]].reset_index(drop=True)
     )
     assert stress_delta(df, mask, conditioning="^NDX") == pytest.approx(res.delta)
-    assert stress_delta(df, mask, source="^NDX") == pytest.approx(res.delta)
+    with pytest.raises(TypeError, match="source"):  # one name: conditioning
+        stress_delta(df, mask, source="^NDX")  # type: ignore[call-arg]
 
 
 def test_forbes_rigobon_bootstrap_keeps_size_under_pure_variance_increase() -> None:
@@ -291,7 +292,9 @@ def test_default_stress_spec_is_past_only_volatility() -> None:
     frame = pd.DataFrame({"^NDX": np.random.default_rng(1).normal(0, 0.01, 400)}, index=sessions(400))
     mask = stress_mask(frame, spec)
     assert int(mask.isna().sum()) == 20 + 252
-    assert StressSpec.from_params({"kind": "volatility", "source": "BTC-USD"}).conditioning == "BTC-USD"
+    assert StressSpec.from_params({"kind": "volatility", "conditioning": "BTC-USD"}).conditioning == "BTC-USD"
+    with pytest.raises(ConfigError, match=r"unknown stress parameter\(s\) \['source'\]"):
+        StressSpec.from_params({"kind": "volatility", "source": "BTC-USD"})
     with pytest.raises(ConfigError, match=r"needs 21 \+ 252 sessions of \^NDX"):
         stress_mask(frame.iloc[:200], spec)
 
@@ -328,7 +331,7 @@ def test_window_mask_and_spec() -> None:
         ({"kind": "window", "start": "2025-01-08"}, r"needs start and end dates"),
         ({"kind": "drawdown", "thresh": -0.1}, r"unknown stress parameter\(s\) \['thresh'\]"),
         ({"threshold": -0.1}, r"stress parameters need 'kind'"),
-        ({"kind": "drawdown", "source": "XYZ"}, r"ticker 'XYZ' not in returns; available: \^NDX"),
+        ({"kind": "drawdown", "conditioning": "XYZ"}, r"ticker 'XYZ' not in returns; available: \^NDX"),
         ({"kind": "volatility", "window": 300}, r"window \(300\) is longer than the data \(120 sessions"),
         ({"kind": "window", "start": "2024-01-01", "end": "2024-01-31"}, r"empty period"),
     ],
@@ -403,7 +406,9 @@ def test_tail_coexceedance_table_and_errors() -> None:
     df = pd.DataFrame(
         np.random.default_rng(6).standard_normal((100, 3)), columns=list("ABC"), index=sessions(100)
     )
-    table = tail_coexceedance_table(df, q=0.1, reps=49)  # q: older name of quantile
+    table = tail_coexceedance_table(df, quantile=0.1, reps=49)
+    with pytest.raises(TypeError, match="'q'"):  # one name: quantile
+        tail_coexceedance_table(df, q=0.1, reps=49)  # type: ignore[call-arg]
     assert list(zip(table["x"], table["y"], strict=True)) == [("A", "B"), ("A", "C"), ("B", "C")]
     assert (table["quantile"] == 0.1).all() and {"ratio_lo", "ratio_hi", "ratio_se", "block"} <= set(table)
     with pytest.raises(ConfigError, match=r"quantile \(0.005\) is too small for 100 paired sessions of A/B"):

@@ -66,7 +66,7 @@ def _interval(
     upper: str,
     se: str | None,
     dof: str | None,
-    confidence: float,
+    alpha: float,
     name: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lower/upper bounds: the table's columns, else estimate ± t quantile × se."""
@@ -74,9 +74,9 @@ def _interval(
         lo = table[lower].to_numpy(dtype=np.float64)
         hi = table[upper].to_numpy(dtype=np.float64)
     elif se is not None and se in table.columns:
-        if not 0.0 < confidence < 1.0:
-            raise ConfigError(f"confidence must be in (0, 1), e.g. 0.95, got {confidence}")
-        p = 0.5 + confidence / 2.0
+        if not 0.0 < alpha < 1.0:
+            raise ConfigError(f"alpha must be in (0, 1), e.g. 0.05 for 95% intervals, got {alpha}")
+        p = 1.0 - alpha / 2.0
         s = table[se].to_numpy(dtype=np.float64)
         from scipy import stats
 
@@ -408,7 +408,7 @@ def event_bars(
     upper: str = "ci_high_simple",
     se: str | None = "se",
     dof: str | None = "df",
-    confidence: float = 0.95,
+    alpha: float = 0.05,
     event: str = "event_id",
     ticker: str = "ticker",
     labels: Mapping[str, str] | None = None,
@@ -433,7 +433,7 @@ def event_bars(
         windows, the window is added to the labels.
     estimate, lower, upper
         Columns of the CAR and its interval bounds.
-    se, dof, confidence
+    se, dof, alpha
         Used only when ``lower``/``upper`` are absent: the interval is
         ``estimate ± q * se`` with ``q`` the Student-t quantile on the ``dof``
         column (normal quantile where it is missing), matching the t tests of
@@ -462,7 +462,7 @@ def event_bars(
     if not isinstance(car_table, pd.DataFrame) or car_table.empty:
         raise ConfigError("car_table is empty: pass one row per (event, ticker), e.g. EventStudyResult.car")
     require_columns(car_table, [estimate, event, ticker], "car_table")
-    lo, hi = _interval(car_table, estimate, lower, upper, se, dof, confidence, "car_table")
+    lo, hi = _interval(car_table, estimate, lower, upper, se, dof, alpha, "car_table")
     data = car_table.assign(_lo=lo, _hi=hi)
     data = data[np.isfinite(data[estimate].to_numpy(dtype=np.float64))]
     if data.empty:
@@ -510,7 +510,7 @@ def event_bars(
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ci_label = f"{confidence:.0%} CI" if lower not in car_table.columns else "interval"
+    ci_label = f"{1 - alpha:.0%} CI" if lower not in car_table.columns else "interval"
     whisker = Line2D([], [], color="0.2", marker="|", ms=10, lw=1.2, label=ci_label)
     # Outside the axes, so it never hides a bar; the tick labels name the tickers.
     ax.legend(handles=[whisker], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
