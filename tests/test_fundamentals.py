@@ -556,6 +556,24 @@ def _quarters(
     return rows
 
 
+def test_revenue_bars_are_a_quarter_wide_not_invisible() -> None:
+    """The revenue-split bars span about BAR_DAYS on the date axis (a bare width was 62 ns)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.patches import Rectangle
+
+    from analysis import plots
+    from analysis.plots.fundamentals import BAR_DAYS
+
+    quarters = fm.derived_metrics(_long(_quarters("AAA", [100.0] * 4, [300.0] * 4, [20.0] * 4)))
+    fig = plots.revenue_split_panels(quarters, note="test note")
+    bars = [p for ax in fig.axes for p in ax.patches if isinstance(p, Rectangle) and p.get_height() > 0]
+    assert bars, "no revenue bars drawn"
+    widths = {round(p.get_width(), 6) for p in bars}  # matplotlib date units are days
+    assert widths == {float(BAR_DAYS)}, widths
+
+
 def test_derived_metrics_planted_leverage_and_hpc_share() -> None:
     rng = np.random.default_rng(11)
     revenue = rng.uniform(50, 150, 4).round(3).tolist()

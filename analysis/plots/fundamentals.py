@@ -80,6 +80,8 @@ METRIC_NAMES: dict[str, str] = {
 PANEL_SIZE = (4.2, 2.9)
 #: Bar width of the revenue split (days; quarters are about 91 days apart).
 BAR_DAYS = 62
+#: The bar width on a datetime axis (a bare number there is read as nanoseconds: invisible bars).
+BAR_WIDTH = np.timedelta64(BAR_DAYS, "D")
 #: Inches per row of the coverage grid.
 GRID_ROW_HEIGHT = 0.2
 #: Offset (points) of the point labels in the market-link scatter.
@@ -248,7 +250,7 @@ def revenue_split_panels(
                 ax.bar(
                     x,
                     y,
-                    width=BAR_DAYS,
+                    width=BAR_WIDTH,
                     bottom=bottom,
                     color=SPLIT_COLORS[metric],
                     label=METRIC_NAMES[metric],
@@ -256,7 +258,7 @@ def revenue_split_panels(
                 bottom = bottom + y
         total_only = np.where(~has_split, wide["revenue_total"].to_numpy(dtype=np.float64), np.nan)
         if np.isfinite(total_only).any():
-            ax.bar(x, np.nan_to_num(total_only), width=BAR_DAYS, color=SPLIT_COLORS["revenue_total"],
+            ax.bar(x, np.nan_to_num(total_only), width=BAR_WIDTH, color=SPLIT_COLORS["revenue_total"],
                    edgecolor="0.55", hatch="//", lw=0.5, label="total, no split reported")  # fmt: skip
         ax.set_ylabel(USD_MILLIONS_LABEL)
         _panel_title(ax, ticker)
