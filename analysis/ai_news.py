@@ -28,6 +28,7 @@ from ._validation import as_timestamp, check_choice, check_index, check_int, che
 from .calendar import next_session
 from .errors import ConfigError
 from .events import DEFAULT_ESTIMATION_WINDOW, DEFAULT_MIN_ESTIMATION, MODELS, EventModel, load_events
+from .multiplicity import holm
 from .universe import validate_ticker
 
 __all__ = [
@@ -505,13 +506,7 @@ def ai_news_comparison(
             )
     table = pd.DataFrame(rows)
     p = table["p_value"].to_numpy(dtype=np.float64)
-    holm = np.full(len(p), np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        from statsmodels.stats.multitest import multipletests
-
-        holm[ok] = multipletests(p[ok], method="holm")[1]
-    table.insert(list(table.columns).index("p_value") + 1, "p_holm", holm)
+    table.insert(list(table.columns).index("p_value") + 1, "p_holm", holm(p))
     return AINewsComparison(
         table=table,
         indicator=flag,

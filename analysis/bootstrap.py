@@ -16,7 +16,7 @@ replications cost milliseconds.
 from __future__ import annotations
 
 import math
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
 
@@ -39,6 +39,7 @@ __all__ = [
     "resample_indices",
     "rowwise_correlation",
     "standard_error",
+    "stationary_positions",
 ]
 
 #: Default bootstrap replications: standard errors within ~2% and 2.5% tails from ~25 draws.
@@ -125,20 +126,46 @@ def resample_indices(n: int, *, block: float, reps: int, seed: BootstrapSeed) ->
     Notes
     -----
     Blocks start at uniform positions, have geometric lengths with mean ``block``
-    and wrap around the end (:class:`arch.bootstrap.StationaryBootstrap`).
+    and wrap around the end: the scheme of :class:`arch.bootstrap.StationaryBootstrap`,
+    whose sampler gives the same positions from the same draws (``starts``, ``u``; see
+    :func:`stationary_positions`). arch yields one replication per Python iteration, which
+    cost more than the statistics; here all replications are drawn at once.
     """
     n = check_int(n, "n", minimum=2, unit="observations")
     reps = check_int(reps, "reps", minimum=2, unit="replications")
     if not (math.isfinite(block) and block >= 1.0):
         raise ConfigError(f"block must be a mean block length >= 1, got {block!r}")
-    from arch.bootstrap import StationaryBootstrap
-
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    # arch types block_size as int; the stationary bootstrap uses it as a (real) mean length.
-    bs = StationaryBootstrap(cast(int, float(block)), np.arange(n), seed=rng)
-    out = np.empty((reps, n), dtype=np.int64)
-    for b, _ in enumerate(bs.bootstrap(reps)):
-        out[b] = np.asarray(bs.index, dtype=np.int64)
+    starts = rng.integers(n, size=(reps, n), dtype=np.int64)
+    u = rng.random((reps, n))
+    return stationary_positions(starts, u, 1.0 / float(block))
+
+
+def stationary_positions(starts: np.ndarray, u: np.ndarray, p: float) -> np.ndarray:
+    """Stationary-bootstrap positions from given draws, for all replications at once.
+
+    Parameters
+    ----------
+    starts
+        ``(reps, n)`` uniform integers in ``[0, n)``: the start of a block opened at that step.
+    u
+        ``(reps, n)`` uniforms: step ``i > 0`` opens a new block when ``u <= p``, else it
+        continues the previous position by one (wrapping from ``n - 1`` to 0).
+    p
+        Probability of a new block (one over the mean block length).
+
+    Returns
+    -------
+    np.ndarray
+        ``int64`` positions, row by row equal to arch's ``stationary_bootstrap_sample``.
+    """
+    n = starts.shape[1]
+    steps = np.arange(n, dtype=np.int64)
+    opens = u <= p
+    opens[:, 0] = True
+    # step at which the current block opened, then its start plus the steps since then
+    opened = np.maximum.accumulate(np.where(opens, steps, 0), axis=1)
+    out: np.ndarray = (np.take_along_axis(starts, opened, axis=1) + (steps - opened)) % n
     return out
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import exchange_calendars as xcals
 
 __all__ = [
+    "calendar_bounds",
     "exchange_calendar",
     "is_session",
     "last_complete_date",
@@ -38,17 +39,30 @@ ONE_DAY = pd.Timedelta(days=1)
 
 #: Earliest date the calendar is built from (covers ^GSPC history from 1927).
 CALENDAR_FIRST_DATE = "1900-01-01"
+#: The calendar reaches this far past today (exchange_calendars' own default horizon).
+CALENDAR_YEARS_AHEAD = 1
+
+
+def calendar_bounds() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last date the study calendar is built for, without building it.
+
+    A date parameter is checked against these bounds; building the calendar (about half
+    a second) is left to the code that needs its sessions.
+    """
+    today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+    return pd.Timestamp(CALENDAR_FIRST_DATE), today + pd.DateOffset(years=CALENDAR_YEARS_AHEAD)
 
 
 @lru_cache(maxsize=4)
 def exchange_calendar(code: str = EXCHANGE_CALENDAR) -> xcals.ExchangeCalendar:
-    """The cached XNYS calendar from 1900 (the only place that builds it)."""
+    """The cached XNYS calendar over :func:`calendar_bounds` (the only place that builds it)."""
     import exchange_calendars as xcals  # lazy: only code that needs sessions pays for it
 
+    first, last = calendar_bounds()
     with warnings.catch_warnings():
         # exchange_calendars 4.13 reads Series.values, deprecated in pandas 3.1 (not our code).
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-        return xcals.get_calendar(code, start=CALENDAR_FIRST_DATE)
+        return xcals.get_calendar(code, start=first, end=last)
 
 
 def sessions(start: pd.Timestamp | str, end: pd.Timestamp | str) -> pd.DatetimeIndex:

@@ -25,6 +25,8 @@ STATUS_OK = "ok"
 STATUS_STALE = "stale"
 STATUS_FAILED = "failed"
 STATUS_EMPTY = "no data to as-of"
+#: Columns of :attr:`Coverage.table`.
+COLUMNS = ("ticker", "name", "first", "last", "expected_last", "sessions_behind", "status", "reason")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,18 @@ class Coverage:
     def summary_frame(self) -> pd.DataFrame:
         """The coverage table (a copy)."""
         return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (published with the panel, so notebooks do not recompute it)."""
+        rows = self.table.astype(object).where(self.table.notna(), None).to_dict(orient="records")
+        return {"as_of": str(self.as_of.date()), "table": rows}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Coverage:
+        """Inverse of :meth:`to_dict`."""
+        table = pd.DataFrame(list(data["table"]), columns=list(COLUMNS))
+        table["sessions_behind"] = table["sessions_behind"].astype("Int64")
+        return cls(as_of=pd.Timestamp(data["as_of"]), table=table)
 
     def sentence(self) -> str:
         """One sentence for a reader: complete, or which tickers are stale or failed."""
@@ -163,10 +177,7 @@ def data_coverage(result: CleanResult, as_of: pd.Timestamp, universe: Universe) 
                 "reason": str(why),
             }
         )
-    table = pd.DataFrame(
-        rows,
-        columns=["ticker", "name", "first", "last", "expected_last", "sessions_behind", "status", "reason"],
-    )
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["sessions_behind"] = table["sessions_behind"].astype("Int64")
     return Coverage(as_of=as_of, table=table)
 

@@ -32,6 +32,7 @@ from . import config
 from ._validation import check_choice, check_index, check_int, check_open_unit, require_columns
 from .coverage import ShortSample, short_samples
 from .errors import ConfigError, ShortSampleWarning
+from .multiplicity import holm
 from .universe import validate_ticker
 
 __all__ = [
@@ -1278,27 +1279,6 @@ def _study_model(
         row["reason"] = "no event-window day with data"
     row["warnings"] = "; ".join(notes)
     out.car.append(row)
-
-
-def holm(p: npt.ArrayLike) -> FloatArray:
-    """Holm (1979) step-down adjusted p-values; NaN entries stay NaN and do not count.
-
-    Notes
-    -----
-    ``p_(i) -> max_{j <= i} min(1, (m - j + 1) p_(j))`` over the m finite p-values
-    sorted ascending; identical to ``statsmodels.stats.multitest.multipletests(
-    method="holm")``, hand-written because that call runs ``gc.collect()`` each
-    time (tens of ms, and an event study needs one per model and window).
-    """
-    arr = np.asarray(p, dtype=np.float64)
-    out = np.full(arr.shape, np.nan)
-    fin = np.flatnonzero(np.isfinite(arr))
-    if fin.size:
-        order = fin[np.argsort(arr[fin], kind="stable")]
-        m = order.size
-        scaled = np.minimum(1.0, arr[order] * np.arange(m, 0, -1))
-        out[order] = np.maximum.accumulate(scaled)
-    return out
 
 
 def _holm(frame: pd.DataFrame) -> pd.Series:

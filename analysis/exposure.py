@@ -40,6 +40,7 @@ from ._validation import (
     slice_period,
 )
 from .errors import ConfigError
+from .multiplicity import holm
 from .rolling import (
     CONST,
     DEFAULT_MIN_NOBS_FRACTION,
@@ -1540,18 +1541,6 @@ def _run_each(
     return results, reasons
 
 
-def _holm_adjusted(p_values: Sequence[float], alpha: float) -> FloatArray:
-    """Holm-adjusted p over the finite entries (``multipletests(method="holm")``); NaN stays NaN."""
-    p_raw = np.asarray(p_values, dtype=np.float64)
-    out = np.full(p_raw.size, np.nan)
-    ok = np.isfinite(p_raw)
-    if ok.any():
-        from statsmodels.stats.multitest import multipletests
-
-        out[ok] = multipletests(p_raw[ok], alpha=alpha, method="holm")[1]
-    return out
-
-
 def _lag_robustness(
     results: Sequence[BreakTest | None], p_adj: Sequence[float], alpha: float
 ) -> tuple[tuple[tuple[float, ...], ...], tuple[bool | None, ...]]:
@@ -1564,14 +1553,13 @@ def _lag_robustness(
     """
     n_choices = max((len(r.lag_sensitivity) for r in results if r is not None), default=0)
     by_lag = [
-        _holm_adjusted(
+        holm(
             [
                 _num(r.lag_sensitivity["p_slopes"].iloc[j])
                 if r is not None and j < len(r.lag_sensitivity)
                 else math.nan
                 for r in results
-            ],
-            alpha,
+            ]
         )
         for j in range(n_choices)
     ]
@@ -1689,7 +1677,7 @@ def break_tests(
         fitted, why = _run_each(lambda t, _: unknown_date(t), [(t, pd.NaT) for t in tickers], on_error)
         sups = {t: r for t, r in zip(tickers, fitted, strict=True) if r is not None}
         sup_reasons = {t: w for t, w in zip(tickers, why, strict=True) if w}
-    p_adj = _holm_adjusted([r.p_slopes if r is not None else math.nan for r in results], alpha)
+    p_adj = holm([r.p_slopes if r is not None else math.nan for r in results])
     verdicts = [
         _family_verdict(r, p, why, btc, tech, alpha)
         for r, p, why in zip(results, p_adj, reasons, strict=True)

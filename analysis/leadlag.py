@@ -22,9 +22,10 @@ import pandas as pd
 
 from ._typing import Pair
 from ._validation import check_choice, check_int, require_columns
-from .correlation import SHORT_SAMPLE_OBS, _holm, _resolve_alpha
+from .correlation import SHORT_SAMPLE_OBS, _resolve_alpha
 from .errors import ConfigError, ShortSampleWarning
 from .exposure import newey_west_maxlags
+from .multiplicity import holm
 
 __all__ = [
     "DEFAULT_CCF_MAX_LAG",
@@ -379,8 +380,8 @@ def granger_tests(
         )
     cols = ["pair", *_LEGACY_COLUMNS, "selected_order", "wald_F", "p_wald", "cov_type"]
     table = pd.DataFrame(rows).reindex(columns=[*cols, "reason"])
-    table["p_adj"] = _holm(table["p"])
-    table["p_wald_adj"] = _holm(table["p_wald"])
+    table["p_adj"] = holm(table["p"])
+    table["p_wald_adj"] = holm(table["p_wald"])
     table = table[[*cols, "p_adj", "p_wald_adj", "reason"]]
     for col in ("lag", "df_num", "df_denom", "nobs", "selected_order"):
         table[col] = table[col].astype("Int64")

@@ -23,19 +23,22 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._validation import as_timestamp
-from .calendar import exchange_calendar
+from .calendar import calendar_bounds, exchange_calendar
 from .calendar import sessions as xnys_sessions
 from .clean import CleanConfig, CleanResult, clean_panel, read_processed
 from .config import DEFAULT_AS_OF, DEFAULT_START
 from .errors import ConfigError, DataQualityError, DataQualityWarning
 from .sources import SOURCES, load_raw
 from .universe import Universe, load_universe, validate_tickers
+
+if TYPE_CHECKING:
+    from .coverage import Coverage
 
 __all__ = [
     "DEFAULT_LOOKAHEAD_SESSIONS",
@@ -86,8 +89,7 @@ def parse_date(value: object, name: str) -> pd.Timestamp:
     else:
         raise ConfigError(f"{name} must be a date string YYYY-MM-DD, got {type(value).__name__} {value!r}")
     ts = ts.normalize()
-    cal = exchange_calendar()
-    lo, hi = cal.first_session.tz_localize(None), cal.last_session.tz_localize(None)
+    lo, hi = calendar_bounds()
     if not lo <= ts <= hi:
         raise ConfigError(
             f"{name} {ts.date()} is outside the study calendar ({lo.date()} .. {hi.date()}); "
@@ -373,15 +375,16 @@ def build_panel(
         result = clean_panel(raw, config=CleanConfig(start=request.start, end=request.end), universe=uni)
     if check_as_of:
         check_as_of_in_data(result, request.as_of)
-    if request.strict:
-        from .coverage import data_coverage
+    from .coverage import data_coverage
 
-        coverage = data_coverage(result, request.as_of, uni)
-        if not coverage.complete:
-            raise DataQualityError(f"--strict: {coverage.sentence()} Refusing to use stale or missing data.")
+    coverage = data_coverage(result, request.as_of, uni)
+    if request.strict and not coverage.complete:
+        raise DataQualityError(f"--strict: {coverage.sentence()} Refusing to use stale or missing data.")
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     result.summary["request"] = request.to_dict()
+    # Computed once here and published with the panel: every notebook reads it (no calendar build).
+    result.summary["coverage"] = coverage.to_dict()
     return result
 
 
@@ -444,6 +447,16 @@ class StudyPanel:
     def synthetic(self) -> bool:
         """True when the panel is synthetic demo data."""
         return self.clean.synthetic
+
+    @property
+    def coverage(self) -> Coverage:
+        """Coverage at ``as_of``: as published with the panel, else computed here."""
+        from .coverage import Coverage, data_coverage
+
+        stored = self.clean.summary.get("coverage")
+        if isinstance(stored, Mapping) and stored.get("as_of") == str(self.as_of.date()):
+            return Coverage.from_dict(stored)
+        return data_coverage(self.clean, self.as_of, self.universe)
 
     @property
     def provider(self) -> str:

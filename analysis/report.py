@@ -41,6 +41,7 @@ import secrets
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,7 +51,7 @@ from typing import Any, NoReturn
 from . import __version__, atomic
 from .clean import CleanResult, write_outputs
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
-from .coverage import Coverage, data_coverage
+from .coverage import Coverage
 from .errors import ConfigError, ReportBusyError, ReportError
 from .pipeline import SYNTHETIC_BANNER, StudyRequest, build_fundamentals, build_panel, publish_fundamentals
 from .study import to_jsonable
@@ -81,6 +82,17 @@ NOTEBOOKS: tuple[str, ...] = (
     "06-dynamics-and-spillovers",
     "07-balance-sheets",
 )
+#: Rough relative run time of each notebook (measured by ``make bench``): the runner starts
+#: the longest first, so two workers finish together instead of one idling at the end.
+NOTEBOOK_COST: dict[str, float] = {
+    "01-data-quality": 1.0,
+    "02-correlations": 4.0,
+    "03-miner-exposure": 3.0,
+    "04-event-study": 2.0,
+    "05-article-claims": 2.0,
+    "06-dynamics-and-spillovers": 3.0,
+    "07-balance-sheets": 1.0,
+}
 GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
 #: The golden notebooks' panel, built by ``make golden`` and before nbval runs (not committed).
 GOLDEN_PANEL_DIR = GOLDEN_DIR / "panel"
@@ -141,6 +153,7 @@ class NotebookRun:
     error: str | None = None
     cell: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    title: str = ""
 
 
 # --------------------------------------------------------------------------- notebook execution
@@ -215,15 +228,27 @@ def execute_notebooks(
     jobs: int = 2,
     src_dir: Path | None = None,
     progress: bool = False,
+    after: Callable[[NotebookRun], None] | None = None,
 ) -> list[NotebookRun]:
     """Execute notebooks with papermill into ``out_dir`` (``jobs`` at a time), returning each outcome.
 
-    Every notebook gets the same ``parameters``; its kernel starts in ``out_dir``.
+    Every notebook gets the same ``parameters``; its kernel starts in ``out_dir``. The
+    longest notebooks start first (:data:`NOTEBOOK_COST`), so no long one runs alone at the
+    end. ``after`` runs in the worker on each successful run (e.g. its HTML export), while
+    the other kernels keep going.
     """
     source = src_dir or NOTEBOOKS_DIR
+
+    def one(name: str) -> NotebookRun:
+        run = _execute_one(name, source, out_dir, parameters)
+        if after is not None and run.error is None:
+            after(run)
+        return run
+
     runs: dict[str, NotebookRun] = {}
+    order = sorted(names, key=lambda n: -NOTEBOOK_COST.get(n, 0.0))  # stable: ties keep their order
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_execute_one, n, source, out_dir, parameters): n for n in names}
+        futures = {pool.submit(one, n): n for n in order}
         for done, future in enumerate(as_completed(futures), start=1):
             run = future.result()
             runs[run.name] = run
@@ -602,7 +627,7 @@ def run_report(request: StudyRequest, options: ReportOptions | None = None) -> P
     t0 = time.perf_counter()
     uni = load_universe()
     panel = build_panel(request, universe=uni)
-    coverage = data_coverage(panel, request.as_of, uni)
+    coverage = Coverage.from_dict(panel.summary["coverage"])  # computed once by build_panel
     target = explicit or _default_target(request, panel.synthetic)
     target.parent.mkdir(parents=True, exist_ok=True)
     t_data = time.perf_counter() - t0
@@ -671,7 +696,15 @@ def _run_notebooks(staging: Path, request: StudyRequest, opts: ReportOptions) ->
         "output_dir": str(staging),
     }
     progress = opts.progress if opts.progress is not None else sys.stderr.isatty()
-    return execute_notebooks(opts.notebooks, staging, params, jobs=opts.jobs, progress=progress)
+    return execute_notebooks(
+        opts.notebooks, staging, params, jobs=opts.jobs, progress=progress, after=_export_html
+    )
+
+
+def _export_html(run: NotebookRun) -> None:
+    """The reader HTML of one executed notebook (run in its worker, beside the other kernels)."""
+    run.title = _notebook_title(run.output, run.name)
+    _to_html(run.output, run.title)
 
 
 def _base_status(
@@ -720,7 +753,7 @@ def _fail(
 def _collect(
     staging: Path, runs: list[NotebookRun]
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str]]:
-    """Each notebook's results, any stderr it printed, its title; writes its reader HTML."""
+    """Each notebook's results, any stderr it printed and its title."""
     results: dict[str, Any] = {}
     stderr: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
@@ -731,8 +764,7 @@ def _collect(
         results[r.name] = json.loads(p.read_text(encoding="utf-8"))
         nb = json.loads(r.output.read_text(encoding="utf-8"))
         stderr += [{"notebook": r.name, **s} for s in _stderr_outputs(nb)]
-        titles[r.name] = _notebook_title(r.output, r.name)
-        _to_html(r.output, titles[r.name])
+        titles[r.name] = r.title or _notebook_title(r.output, r.name)
     return results, stderr, titles
 
 

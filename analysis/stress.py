@@ -52,12 +52,12 @@ from .correlation import (
     SHORT_SAMPLE_OBS,
     Alternative,
     _corr_values,
-    _holm,
     _mask_values,
     _z_interval,
     fisher_z_test,
 )
 from .errors import ConfigError, ShortSampleWarning
+from .multiplicity import holm
 from .returns import drawdown, rolling_volatility
 
 __all__ = [
@@ -955,7 +955,7 @@ def stress_correlations(
             row.update(sample=label, reason=reason)
             rows.append(row)
         ps = pd.Series([r["p_bootstrap"] for r in rows[first:]], dtype=np.float64)
-        for r, adj in zip(rows[first:], _holm(ps), strict=True):
+        for r, adj in zip(rows[first:], holm(ps), strict=True):
             r["p_bootstrap_adj"] = adj
     short = [
         f"{r['a']}/{r['b']} [{r['sample']}] (stress {r['n_stress']}, calm {r['n_calm']})"

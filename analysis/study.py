@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import atomic
-from .coverage import Coverage, ShortSample, data_coverage
+from .coverage import Coverage, ShortSample
 from .errors import ConfigError
 from .pipeline import SYNTHETIC_BANNER, StudyPanel, StudyRequest, open_panel, ticker_list
 
@@ -447,7 +447,7 @@ def start(
     warnings.simplefilter("default")
     panel = open_panel(request, panel_dir)
     nb.panel = panel
-    nb.coverage = data_coverage(panel.clean, panel.as_of, panel.universe)
+    nb.coverage = panel.coverage
     from .plots import set_style
 
     set_style()

@@ -18,6 +18,7 @@ from analysis.bootstrap import (
     resample_indices,
     rowwise_correlation,
     standard_error,
+    stationary_positions,
 )
 from analysis.errors import ConfigError
 
@@ -53,6 +54,18 @@ def test_resample_indices_shape_range_seed_and_blocks() -> None:
     assert 1.0 - steps.mean() == pytest.approx(1 / 20, abs=0.01)
     iid = resample_indices(500, block=1.0, reps=50, seed=7)
     assert ((np.diff(iid, axis=1) % 500) == 1).mean() < 0.01
+
+
+@pytest.mark.parametrize(("n", "block"), [(2, 1.0), (7, 3.0), (300, 1.0), (300, 12.5), (300, 299.0)])
+def test_stationary_positions_equal_archs_sampler_on_the_same_draws(n: int, block: float) -> None:
+    from arch.bootstrap.base import stationary_bootstrap_sample
+
+    rng = np.random.default_rng(11)
+    starts, u = rng.integers(n, size=(40, n), dtype=np.int64), rng.random((40, n))
+    ours = stationary_positions(starts, u, 1.0 / block)
+    for row in range(40):
+        ref = stationary_bootstrap_sample(starts[row].copy(), u[row].copy(), 1.0 / block)
+        np.testing.assert_array_equal(ours[row], ref)
 
 
 def test_rowwise_correlation_matches_numpy_with_and_without_weights() -> None:

@@ -16,7 +16,6 @@ from statsmodels.stats.multitest import multipletests
 from analysis.clean import CleanConfig, clean_panel
 from analysis.correlation import (
     FIELLER_SPEARMAN_VARIANCE,
-    _holm,
     correlation_changes,
     correlation_difference,
     correlation_long,
@@ -30,6 +29,7 @@ from analysis.correlation import (
     rolling_correlation,
 )
 from analysis.errors import ConfigError, DataQualityWarning, ShortSampleWarning
+from analysis.multiplicity import holm
 from analysis.snapshot import SnapshotSource
 
 pytestmark = pytest.mark.filterwarnings("error::analysis.errors.ShortSampleWarning")
@@ -366,9 +366,9 @@ def test_pair_correlations_spearman_and_fixed_block() -> None:
 def test_holm_matches_statsmodels() -> None:
     p = np.r_[np.random.default_rng(40).uniform(0, 0.2, 12), 0.03, 0.03, np.nan]
     expected = multipletests(p[:-1], method="holm")[1]
-    got = _holm(pd.Series(p))
+    got = holm(pd.Series(p))
     np.testing.assert_allclose(got[:-1], expected, rtol=0, atol=1e-15)
-    assert math.isnan(got[-1]) and np.isnan(_holm(pd.Series([np.nan]))).all()
+    assert math.isnan(got[-1]) and np.isnan(holm(pd.Series([np.nan]))).all()
 
 
 def test_factor_pairs() -> None:

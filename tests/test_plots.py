@@ -224,6 +224,24 @@ def test_synthetic_watermark_on_every_axes(case: str) -> None:
     assert any(t.split("\n")[0] == NOTE for t in plots.figure_texts(fig))
 
 
+@pytest.mark.parametrize("case", ["rolling_betas", "claims_chart", "scatter_stress"])
+def test_watermark_is_sized_to_the_final_axes_box_when_drawn(case: str) -> None:
+    fig = CASES[case](True)
+    fig.canvas.draw()  # layout first, then the watermark sizes itself to the axes it lands in
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for ax in _plot_axes(fig):
+        (mark,) = [t for t in ax.texts if t.get_text() == plots.WATERMARK_TEXT]
+        box, text = ax.get_window_extent(renderer), mark.get_window_extent(renderer)
+        assert (
+            box.x0 - 1 <= text.x0
+            and text.x1 <= box.x1 + 1
+            and box.y0 - 1 <= text.y0
+            and text.y1 <= box.y1 + 1
+        )
+        assert text.width > 0.6 * box.width or text.height > 0.6 * box.height  # fills the axes, not a speck
+        assert mark.get_rotation() == pytest.approx(np.degrees(np.arctan2(box.height, box.width)), abs=0.5)
+
+
 def test_synthetic_replaces_default_source_note() -> None:
     fig = plots.event_car(_car_wide(), synthetic=True)
     texts = plots.figure_texts(fig)
