@@ -1016,6 +1016,8 @@ class _RegimeWald:
     def __init__(self, x: FloatArray, taus: npt.NDArray[np.intp]) -> None:
         n, p = x.shape
         self.x, self.taus, self.p = x, taus, p
+        # consecutive candidates (the usual trimmed range): prefix sums are read as a view
+        self.window = slice(int(taus[0]) - 1, int(taus[-1])) if np.all(np.diff(taus) == 1) else None
         self.iu = np.triu_indices(p)
         self.xxv = x[:, self.iu[0]] * x[:, self.iu[1]]
         xx_cum = np.cumsum(np.einsum("ti,tj->tij", x, x), axis=0)
@@ -1025,33 +1027,61 @@ class _RegimeWald:
         x4_1 = x4_cum[taus - 1]
         self.x4 = (x4_1, x4_cum[n - 1] - x4_1)
         self.xyv = x[:, :, None] * self.xxv[:, None, :]
+        # Slope block of A^-1 M A^-1 as a linear map of the meat's upper triangle M_v, per regime:
+        # [A^-1 M A^-1]_ij = sum_v M_v (a_ik a_lj + [k != l] a_il a_kj), v = (k, l), i, j in S.
+        k, l = self.iu
+        s = np.arange(1, p)
+        self.maps = np.concatenate(
+            [
+                (
+                    inv[:, s[:, None], k[None, :]][:, :, None, :]
+                    * inv[:, l[None, :], s[:, None]][:, None, :, :]
+                    + (k != l)
+                    * inv[:, s[:, None], l[None, :]][:, :, None, :]
+                    * inv[:, k[None, :], s[:, None]][:, None, :, :]
+                )
+                .reshape(len(taus), len(s) ** 2, len(k))
+                .transpose(0, 2, 1)
+                for inv in self.inv
+            ],
+            axis=1,
+        )  # (n_tau, 2V, |S|^2)
 
     def _split(self, cum: FloatArray) -> tuple[FloatArray, FloatArray]:
-        before = cum[:, self.taus - 1]
+        before = cum[:, self.window] if self.window is not None else cum[:, self.taus - 1]
         return before, cum[:, -1][:, None] - before
 
-    def stats(self, ys: FloatArray) -> FloatArray:
-        """(m, n) dependent variables -> (m, len(taus)) Wald statistics."""
+    def _prefix(self, terms: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Before/after sums of ``terms`` (m, n, ...) at every candidate (cumulated in place)."""
+        return self._split(np.cumsum(terms, axis=1, out=terms))
+
+    def squares(self, y2: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The ``sum y^2 xx'`` term for squared dependent variables ``y2`` (m, n)."""
+        return self._prefix(y2[:, :, None] * self.xxv[None])
+
+    def stats(self, ys: FloatArray, squares: tuple[FloatArray, FloatArray] | None = None) -> FloatArray:
+        """(m, n) dependent variables -> (m, len(taus)) Wald statistics.
+
+        ``squares`` is :meth:`squares` of ``ys**2`` when it is known in advance: every wild
+        bootstrap draw ``e * eta`` with Rademacher ``eta`` has the same squares ``e**2``.
+        """
         p = self.p
-        c = self._split(np.cumsum(ys[:, :, None] * self.x[None], axis=1))
-        yy = self._split(np.cumsum((ys**2)[:, :, None] * self.xxv[None], axis=1))
-        yx = self._split(np.cumsum(ys[:, :, None, None] * self.xyv[None], axis=1))
-        betas, covs = [], []
+        c = self._prefix(ys[:, :, None] * self.x[None])
+        yy = squares if squares is not None else self.squares(ys**2)
+        yx = self._prefix(ys[:, :, None, None] * self.xyv[None])
+        betas, meats = [], []
         m, n_tau = ys.shape[0], len(self.taus)
         for r in range(2):
-            inv = self.inv[r][None]
-            beta = (inv @ c[r][..., None])[..., 0]
+            beta = (self.inv[r][None] @ c[r][..., None])[..., 0]
             outer = (beta[..., :, None] * beta[..., None, :]).reshape(m, n_tau, p * p)
             quad = np.matmul(outer.transpose(1, 0, 2), self.x4[r].reshape(n_tau, p * p, -1))
             meat_v = yy[r] - 2.0 * (beta[..., None, :] @ yx[r])[..., 0, :] + quad.transpose(1, 0, 2)
-            meat = np.empty((m, n_tau, p, p))
-            meat[..., self.iu[0], self.iu[1]] = meat_v
-            meat[..., self.iu[1], self.iu[0]] = meat_v
             betas.append(beta)
-            covs.append(inv @ meat @ inv)
-        s = np.arange(1, p)
-        delta = (betas[0] - betas[1])[:, :, s]
-        cov = (covs[0] + covs[1])[:, :, s][:, :, :, s]
+            meats.append(meat_v.transpose(1, 0, 2))
+        k = p - 1
+        # V_1 + V_2 over the slopes, both regimes in one batched product (n_tau, m, k^2)
+        cov = np.matmul(np.concatenate(meats, axis=2), self.maps).transpose(1, 0, 2).reshape(m, n_tau, k, k)
+        delta = (betas[0] - betas[1])[:, :, 1:]
         solved = np.linalg.solve(cov, delta[..., None])[..., 0]
         out: FloatArray = np.einsum("mti,mti->mt", delta, solved)
         return out
@@ -1202,11 +1232,12 @@ def sup_wald_test(
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
     resid = y - x @ beta
     rng = np.random.default_rng(seed)
+    squares = wald.squares(resid[None, :] ** 2)  # (e * eta)^2 = e^2 for every draw
     exceed = 0
     for b0 in range(0, n_boot, _BOOT_BATCH):
         m = min(_BOOT_BATCH, n_boot - b0)
         eta = 2.0 * rng.integers(0, 2, size=(m, n)) - 1.0
-        sup_star = wald.stats(resid[None, :] * eta).max(axis=1)
+        sup_star = wald.stats(resid[None, :] * eta, squares).max(axis=1)
         exceed += int(np.sum(sup_star >= stat))
     dates = pd.DatetimeIndex(design.y.index)
     return SupWaldTest(
