@@ -1028,19 +1028,19 @@ class _RegimeWald:
         self.x4 = (x4_1, x4_cum[n - 1] - x4_1)
         self.xyv = x[:, :, None] * self.xxv[:, None, :]
         # Slope block of A^-1 M A^-1 as a linear map of the meat's upper triangle M_v, per regime:
-        # [A^-1 M A^-1]_ij = sum_v M_v (a_ik a_lj + [k != l] a_il a_kj), v = (k, l), i, j in S.
-        k, l = self.iu
+        # [A^-1 M A^-1]_ij = sum_v M_v (a_ik a_lj + [k != l] a_il a_kj), v = (k, l) = (row, col), i, j in S.
+        row, col = self.iu
         s = np.arange(1, p)
         self.maps = np.concatenate(
             [
                 (
-                    inv[:, s[:, None], k[None, :]][:, :, None, :]
-                    * inv[:, l[None, :], s[:, None]][:, None, :, :]
-                    + (k != l)
-                    * inv[:, s[:, None], l[None, :]][:, :, None, :]
-                    * inv[:, k[None, :], s[:, None]][:, None, :, :]
+                    inv[:, s[:, None], row[None, :]][:, :, None, :]
+                    * inv[:, col[None, :], s[:, None]][:, None, :, :]
+                    + (row != col)
+                    * inv[:, s[:, None], col[None, :]][:, :, None, :]
+                    * inv[:, row[None, :], s[:, None]][:, None, :, :]
                 )
-                .reshape(len(taus), len(s) ** 2, len(k))
+                .reshape(len(taus), len(s) ** 2, len(row))
                 .transpose(0, 2, 1)
                 for inv in self.inv
             ],
