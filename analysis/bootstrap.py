@@ -16,7 +16,8 @@ replications cost milliseconds.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, cast
 
 import numpy as np
 
@@ -50,6 +51,8 @@ DEFAULT_BOOTSTRAP_SEED = 20251202
 MIN_EXPECTED_BLOCKS = 10
 #: Fewest observations for a bootstrap statistic (fewer give NaN).
 MIN_BOOTSTRAP_OBS = 10
+#: From this sample length arch's compiled sampler (one call per replication) beats numpy.
+COMPILED_SAMPLER_MIN_N = 200
 
 Alternative = Literal["two-sided", "greater", "less"]
 #: A seed for :class:`numpy.random.Generator`, a generator, or None (fresh entropy).
@@ -126,10 +129,11 @@ def resample_indices(n: int, *, block: float, reps: int, seed: BootstrapSeed) ->
     Notes
     -----
     Blocks start at uniform positions, have geometric lengths with mean ``block``
-    and wrap around the end: the scheme of :class:`arch.bootstrap.StationaryBootstrap`,
-    whose sampler gives the same positions from the same draws (``starts``, ``u``; see
-    :func:`stationary_positions`). arch yields one replication per Python iteration, which
-    cost more than the statistics; here all replications are drawn at once.
+    and wrap around the end: the scheme of :class:`arch.bootstrap.StationaryBootstrap`.
+    All draws (``starts``, ``u``) are made at once; arch's compiled sampler turns each row
+    into positions (its ``bootstrap`` generator costs more per replication than the
+    statistics), and short samples use :func:`stationary_positions`, which gives the same
+    positions from the same draws.
     """
     n = check_int(n, "n", minimum=2, unit="observations")
     reps = check_int(reps, "reps", minimum=2, unit="replications")
@@ -138,7 +142,22 @@ def resample_indices(n: int, *, block: float, reps: int, seed: BootstrapSeed) ->
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     starts = rng.integers(n, size=(reps, n), dtype=np.int64)
     u = rng.random((reps, n))
-    return stationary_positions(starts, u, 1.0 / float(block))
+    p = 1.0 / float(block)
+    sampler = _compiled_sampler() if n >= COMPILED_SAMPLER_MIN_N else None
+    if sampler is None:
+        return stationary_positions(starts, u, p)
+    for row in range(reps):
+        sampler(starts[row], u[row], p)  # fills the row in place
+    return starts
+
+
+def _compiled_sampler() -> Callable[[np.ndarray, np.ndarray, float], np.ndarray] | None:
+    """arch's compiled stationary-bootstrap sampler, or None when arch ships without it."""
+    try:
+        from arch.bootstrap._samplers import stationary_bootstrap_sample
+    except ImportError:  # pragma: no cover - arch wheels include the extension
+        return None
+    return cast(Callable[[np.ndarray, np.ndarray, float], np.ndarray], stationary_bootstrap_sample)
 
 
 def stationary_positions(starts: np.ndarray, u: np.ndarray, p: float) -> np.ndarray:

@@ -68,6 +68,14 @@ def test_stationary_positions_equal_archs_sampler_on_the_same_draws(n: int, bloc
         np.testing.assert_array_equal(ours[row], ref)
 
 
+@pytest.mark.parametrize("n", [50, 500])  # numpy below COMPILED_SAMPLER_MIN_N, arch's sampler above
+def test_resample_indices_are_the_stationary_positions_of_the_seeded_draws(n: int) -> None:
+    rng = np.random.default_rng(5)
+    starts, u = rng.integers(n, size=(30, n), dtype=np.int64), rng.random((30, n))
+    expected = stationary_positions(starts, u, 1.0 / 7.5)
+    np.testing.assert_array_equal(resample_indices(n, block=7.5, reps=30, seed=5), expected)
+
+
 def test_rowwise_correlation_matches_numpy_with_and_without_weights() -> None:
     rng = np.random.default_rng(4)
     x, y = rng.standard_normal((3, 40)), rng.standard_normal((3, 40))
