@@ -40,6 +40,7 @@ import os
 import secrets
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -200,6 +201,9 @@ def _execute_one(name: str, src_dir: Path, out_dir: Path, parameters: dict[str, 
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             log_output=False,
+            # One write at the end (and one on a failing cell) instead of two per cell: every
+            # write re-serialises the whole notebook, figures included.
+            request_save_on_cell_execute=False,
             execution_timeout=CELL_TIMEOUT_S,
             # The kernel starts in out_dir without a process-wide chdir (papermill's cwd= does one).
             resources={"metadata": {"path": str(out_dir)}},
@@ -278,6 +282,9 @@ def _is_stderr(output: dict[str, Any]) -> bool:
     return output.get("output_type") == "stream" and output.get("name") == "stderr"
 
 
+_EXPORTERS = threading.local()
+
+
 def _to_html(nb_path: Path, title: str) -> Path:
     """HTML of an executed notebook for readers: no code, no prompts, no stderr."""
     import nbformat
@@ -288,13 +295,15 @@ def _to_html(nb_path: Path, title: str) -> Path:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [o for o in cell.get("outputs", []) if not _is_stderr(o)]
     nb.metadata["title"] = title
-    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
-        template_name="report",
-        extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:  # one per worker thread: building one compiles the templates again
+        exporter = _EXPORTERS.html = HTMLExporter(  # type: ignore[no-untyped-call]
+            template_name="report",
+            extra_template_basedirs=[str(TEMPLATES_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
     body, _ = exporter.from_notebook_node(nb)
     body = body.replace("<head>", f"<head>\n{NO_FAVICON}", 1)
     out = nb_path.with_suffix(".html")
