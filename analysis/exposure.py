@@ -203,10 +203,10 @@ def _complete(
             f"{frame.index[0].date()} and {frame.index[-1].date()}; need >= {min_obs} (min_obs): "
             "widen the period or lower min_obs"
         )
-    import statsmodels.api as sm
+    from statsmodels.tools.tools import add_constant
 
     y = data[ticker].astype(np.float64)
-    x = sm.add_constant(data.loc[:, list(regressors)].astype(np.float64), has_constant="add")
+    x = add_constant(data.loc[:, list(regressors)].astype(np.float64), has_constant="add")
     return y, x
 
 
@@ -214,9 +214,9 @@ def _hac_fit(y: pd.Series, x: pd.DataFrame, maxlags: int | None) -> tuple[Any, i
     lags = newey_west_maxlags(len(y)) if maxlags is None else maxlags
     if isinstance(lags, bool) or not isinstance(lags, int | np.integer) or lags < 0:
         raise ConfigError(f"maxlags must be >= 0 (or None for the Newey-West rule), got {maxlags}")
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
-    res = sm.OLS(y, x).fit(
+    res = OLS(y, x).fit(
         cov_type="HAC", cov_kwds={"maxlags": int(lags), "use_correction": False}, use_t=False
     )
     return res, int(lags)
@@ -531,11 +531,11 @@ def rolling_betas(
         min_nobs = max(k + 1, math.ceil(DEFAULT_MIN_NOBS_FRACTION * window))
     if not k + 1 <= min_nobs <= window:
         raise ConfigError(f"min_nobs must be between {k + 1} and window={window}, got {min_nobs}")
-    import statsmodels.api as sm
     from statsmodels.regression.rolling import RollingOLS
+    from statsmodels.tools.tools import add_constant
 
     y = returns[ticker].astype(np.float64)
-    x = sm.add_constant(returns.loc[:, list(fac)].astype(np.float64), has_constant="add")
+    x = add_constant(returns.loc[:, list(fac)].astype(np.float64), has_constant="add")
     res = RollingOLS(y, x, window=window, min_nobs=min_nobs, missing="drop").fit()
     out = pd.DataFrame(res.params, index=returns.index).loc[:, [CONST, *fac]]
     out["r2"] = np.asarray(res.rsquared, dtype=np.float64)
@@ -927,10 +927,10 @@ def break_test(
     hac, lags = _hac_fit(y, z, maxlags)
     tests = _shift_tests(hac, k)
 
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
-    restricted = sm.OLS(y, design.x).fit()
-    unrestricted = sm.OLS(y, z).fit()
+    restricted = OLS(y, design.x).fit()
+    unrestricted = OLS(y, z).fit()
     chow_f, chow_p, chow_df = unrestricted.compare_f_test(restricted)
 
     rows = []
