@@ -216,9 +216,7 @@ def _hac_fit(y: pd.Series, x: pd.DataFrame, maxlags: int | None) -> tuple[Any, i
         raise ConfigError(f"maxlags must be >= 0 (or None for the Newey-West rule), got {maxlags}")
     from statsmodels.regression.linear_model import OLS
 
-    res = OLS(y, x).fit(
-        cov_type="HAC", cov_kwds={"maxlags": int(lags), "use_correction": False}, use_t=False
-    )
+    res = OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": int(lags), "use_correction": False}, use_t=False)
     return res, int(lags)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -670,3 +671,43 @@ def test_report_thumbnails_are_captioned_with_figure_titles() -> None:
     page = report._index_html(meta, results, [], Coverage(as_of=pd.Timestamp("2025-12-02"), table=table))
     assert '<figcaption title="02-corr-last30.png">Correlations, last 30 sessions</figcaption>' in page
     assert ">99-untitled.png</figcaption>" in page, "falls back to the file name"
+
+
+# ----------------------------------------------------------------------------- one render
+
+
+def _blocks(image: np.ndarray, k: int = 4) -> np.ndarray:
+    rows, cols = image.shape[0] // k * k, image.shape[1] // k * k
+    return image[:rows, :cols].reshape(rows // k, k, cols // k, k, -1).mean(axis=(1, 3))
+
+
+def _png_image(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int16)
+
+
+@pytest.mark.parametrize("case", ["rolling_betas", "correlation_heatmap", "claims_chart", "scatter_stress"])
+def test_figure_png_is_the_tight_savefig_image_from_one_render(case: str) -> None:
+    png = plots.figure_png(CASES[case](True))
+    buffer = io.BytesIO()
+    CASES[case](True).savefig(buffer, format="png", dpi=plots.FIG_DPI, bbox_inches="tight")
+    ours, ref = _png_image(png), _png_image(buffer.getvalue())
+    assert abs(ours.shape[0] - ref.shape[0]) <= 3 and abs(ours.shape[1] - ref.shape[1]) <= 3
+    # The same picture up to sub-pixel placement: best alignment within 2 px, then 4x4-pixel
+    # block means (a 10 px shift or another figure differs by 9 or more).
+    best = min(
+        float(np.abs(_blocks(a[:rows, :cols]) - _blocks(b[:rows, :cols])).mean())
+        for dy, dx in itertools.product(range(-2, 3), repeat=2)
+        for a, b in [(ours[max(0, dy) :, max(0, dx) :], ref[max(0, -dy) :, max(0, -dx) :])]
+        for rows, cols in [(min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1]))]
+    )
+    assert best < 3.0, f"the cropped render differs from the tight savefig image (mean |diff| {best:.1f})"
+    assert png == plots.figure_png(CASES[case](True))  # deterministic bytes
+
+
+def test_figure_png_widens_the_image_for_content_past_the_canvas() -> None:
+    fig = CASES["claims_chart"](False)
+    width_px = fig.get_size_inches()[0] * plots.FIG_DPI
+    fig.text(1.15, 0.5, "a label placed past the right edge")
+    assert _png_image(plots.figure_png(fig)).shape[1] > width_px + 20

@@ -7,12 +7,13 @@ watermark and atomic save.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import math
 import re
 import textwrap
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -151,6 +152,11 @@ NO_ESTIMATE_TEXT = "no estimate: too few sessions in the window"
 NOTE_FONTSIZE = 9.0
 NOTE_FILL = 0.85
 NOTE_CHAR_EM = 0.6
+#: Share of the figure width a title or source note may fill, and the bold title glyph width (em).
+WRAP_FILL = 0.94
+TITLE_CHAR_EM = 0.62
+#: An axes title is wrapped to this share of the figure width.
+AXES_TITLE_SHARE = 0.8
 PANEL_NOTE_GID = "panel-note"
 #: Columns of :func:`analysis.exposure.rolling_betas` output that are not betas.
 NON_BETA_COLUMNS = frozenset({"const", "r2", "nobs"})
@@ -407,13 +413,18 @@ def finish(
     for each in fig.axes:
         if place_event_numbers(each) and each.get_title() and each is not ax:
             each.set_title(each.get_title(), pad=title_pad(each))  # panel titles above the numbers
+    width = float(fig.get_size_inches()[0])
     if suptitle:
-        fig.suptitle(synthetic_title(title, synthetic))
+        text = synthetic_title(title, synthetic)
+        fig.suptitle(wrap_to_width(text, width, font_points(plt.rcParams["figure.titlesize"]), TITLE_CHAR_EM))
     elif ax is not None:
-        ax.set_title(synthetic_title(title, synthetic), pad=title_pad(ax))
+        text = synthetic_title(title, synthetic)
+        size = font_points(plt.rcParams["axes.titlesize"])
+        # centred on its axes, which tick labels may push off the figure's centre
+        ax.set_title(wrap_to_width(text, AXES_TITLE_SHARE * width, size, TITLE_CHAR_EM), pad=title_pad(ax))
     # A figure-level x label is part of the constrained layout, so the note never overlaps the axes.
     fig.supxlabel(
-        note,
+        wrap_to_width(note, width, FIGURE_NOTE_FONTSIZE, NOTE_CHAR_EM),
         x=0.01,
         ha="left",
         fontsize=FIGURE_NOTE_FONTSIZE,
@@ -624,6 +635,23 @@ def title_pad(ax: Axes) -> float:
     return max([pad, *(top + 2.0 for top in tops)])
 
 
+def font_points(size: float | str) -> float:
+    """A font size in points, named sizes ("large") resolved against ``font.size``."""
+    from matplotlib.font_manager import FontProperties
+
+    return float(FontProperties(size=size).get_size_in_points())
+
+
+def wrap_to_width(text: str, width_in: float, fontsize: float, char_em: float) -> str:
+    """Wrap each line of ``text`` so that it fits ``width_in`` inches at ``fontsize`` points.
+
+    Titles and notes wider than their figure would stick out of it (and a tight crop would
+    then widen the image); ``char_em`` is the average glyph width in ems of the font used.
+    """
+    chars = max(int(WRAP_FILL * width_in * POINTS_PER_INCH / (char_em * fontsize)), 20)
+    return "\n".join(textwrap.fill(line, chars) if len(line) > chars else line for line in text.split("\n"))
+
+
 def panel_note(ax: Axes, text: str, *, fontsize: float = NOTE_FONTSIZE) -> Text:
     """A note centred in an axes (e.g. "no estimate ..."), wrapped to the axes width and clipped to it."""
     fig = root_figure(ax)
@@ -804,10 +832,65 @@ def figure_png(fig: Figure) -> bytes:
     """Render ``fig`` once as PNG bytes (:data:`FIG_DPI`, tight box, no "Software" metadata).
 
     Identical figures give identical bytes, so a figure can be saved and shown from one render.
+
+    Notes
+    -----
+    ``savefig(bbox_inches="tight")`` draws the figure twice (once to measure, once to render).
+    When everything lies on the canvas (titles and notes are wrapped to fit), the one render
+    is cropped to the same tight box instead; a figure with content past its edges goes
+    through ``savefig``, which widens the image to show it.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if isinstance(fig.canvas, FigureCanvasAgg):
+        with _figure_dpi(fig, FIG_DPI):
+            fig.canvas.draw()  # type: ignore[no-untyped-call]
+            png = _cropped_png(fig, fig.canvas)
+        if png is not None:
+            return png
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=FIG_DPI, bbox_inches="tight", metadata={"Software": None})
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _figure_dpi(fig: Figure, dpi: float) -> Iterator[None]:
+    """Temporarily draw ``fig`` at ``dpi`` (as ``savefig(dpi=...)`` does)."""
+    old = fig.dpi
+    if old != dpi:
+        fig.set_dpi(dpi)
+    try:
+        yield
+    finally:
+        if fig.dpi != old:
+            fig.set_dpi(old)
+
+
+def _cropped_png(fig: Figure, canvas: Any) -> bytes | None:
+    """The drawn canvas cropped to the figure's tight box plus padding; None if content is off-canvas."""
+    from PIL import Image
+
+    box = fig.get_tightbbox(canvas.get_renderer())  # inches, from the draw just made
+    width, height = fig.get_size_inches()
+    tol = 0.5 / fig.dpi
+    if box.x0 < -tol or box.y0 < -tol or box.x1 > width + tol or box.y1 > height + tol:
+        return None
+    pad = float(plt.rcParams["savefig.pad_inches"])
+    pixels = np.asarray(canvas.buffer_rgba())
+    rows, cols = pixels.shape[:2]
+    dpi = fig.dpi
+    x0, x1 = math.floor((box.x0 - pad) * dpi), math.ceil((box.x1 + pad) * dpi)
+    y0, y1 = math.floor((height - box.y1 - pad) * dpi), math.ceil((height - box.y0 + pad) * dpi)
+    crop = pixels[max(0, y0) : min(rows, y1), max(0, x0) : min(cols, x1)]
+    # padding past the canvas edge in the figure's face colour, as savefig adds it
+    face = np.asarray(mcolors.to_rgba_array(fig.get_facecolor())[0] * 255, dtype=np.uint8)
+    framed = np.empty((y1 - y0, x1 - x0, 4), dtype=np.uint8)
+    framed[...] = face
+    top, left = max(0, -y0), max(0, -x0)
+    framed[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
+    out = io.BytesIO()
+    Image.fromarray(framed).save(out, format="png", dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 def figure_title(fig: Figure) -> str:

@@ -18,6 +18,7 @@ from matplotlib.patches import Rectangle
 
 from ..errors import ConfigError
 from ._base import (
+    AXES_TITLE_SHARE,
     CALM_COLOR,
     DATE_LABEL,
     DEFAULT_NOTE,
@@ -25,14 +26,17 @@ from ._base import (
     FIGSIZE_WIDE,
     PERCENT,
     REFERENCE_COLOR,
+    TITLE_CHAR_EM,
     add_legend,
     check_note,
     finish,
+    font_points,
     format_date_axis,
     new_figure,
     require_columns,
     ticker_color,
     time_frame,
+    wrap_to_width,
 )
 
 if TYPE_CHECKING:
@@ -258,7 +262,13 @@ def rolling_spillover_chart(
     bottom.set_ylabel(f"net {sender} → {receiver}\n(percentage points)")
     top.set_title(f"Total spillover ({', '.join(next(iter(rolling.values())).tickers)})", fontsize="medium")
     bottom.set_title(
-        f"Net pairwise spillover from {readable(sender)} to {readable(receiver)} (> 0: {sender} transmits)",
+        wrap_to_width(
+            f"Net pairwise spillover from {readable(sender)} to {readable(receiver)} "
+            f"(> 0: {sender} transmits)",
+            AXES_TITLE_SHARE * float(fig.get_size_inches()[0]),
+            font_points("medium"),
+            TITLE_CHAR_EM,
+        ),
         fontsize="medium",
     )
     for ax in (top, bottom):
