@@ -91,7 +91,7 @@ NOTEBOOK_COST: dict[str, float] = {
     "03-miner-exposure": 3.0,
     "04-event-study": 2.0,
     "05-article-claims": 2.0,
-    "06-dynamics-and-spillovers": 3.0,
+    "06-dynamics-and-spillovers": 3.5,
     "07-balance-sheets": 1.0,
 }
 GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
