@@ -70,8 +70,9 @@ if TYPE_CHECKING:
     )
     from .timeseries import coverage_chart, cumulative_returns, drawdown_chart, rolling_betas, rolling_lines
 
-#: Public names by submodule (space-separated). A submodule, and with it matplotlib and seaborn, loads
-#: on first access to one of its names, so ``from analysis import plots`` stays light.
+#: Public names by submodule (space-separated). A submodule, and with it matplotlib, loads on first
+#: access to one of its names, so ``from analysis import plots`` stays light (seaborn loads only
+#: when a heatmap is drawn).
 _NAMES_BY_MODULE = {
     "_base": (
         "BETA_LABEL CAR_LABEL CAR_SIMPLE_LABEL CORRELATION_LABEL DATE_LABEL DEFAULT_NOTE DRAWDOWN_LABEL "

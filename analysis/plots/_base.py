@@ -652,6 +652,21 @@ def wrap_to_width(text: str, width_in: float, fontsize: float, char_em: float) -
     return "\n".join(textwrap.fill(line, chars) if len(line) > chars else line for line in text.split("\n"))
 
 
+@functools.lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    from ..universe import load_universe
+
+    uni = load_universe()
+    return {t: uni.name(t) for t in uni.tickers}
+
+
+def readable(ticker: object) -> str:
+    """``"Nasdaq-100 (^NDX)"`` for a universe ticker whose name differs from it, else the ticker."""
+    text = str(ticker)
+    name = _names().get(text, text)
+    return text if name == text else f"{name} ({text})"
+
+
 def panel_note(ax: Axes, text: str, *, fontsize: float = NOTE_FONTSIZE) -> Text:
     """A note centred in an axes (e.g. "no estimate ..."), wrapped to the axes width and clipped to it."""
     fig = root_figure(ax)

@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -109,6 +108,8 @@ def correlation_heatmap(
     with warnings.catch_warnings():
         # seaborn 0.13.2 calls Colormap.set_bad, pending deprecation in matplotlib 3.11: not ours to fix.
         warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
+        import seaborn as sns  # lazy: its import (with scipy.stats) costs about a second
+
         sns.heatmap(
             values,
             mask=mask,

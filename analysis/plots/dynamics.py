@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import textwrap
 import warnings
 from collections.abc import Mapping
@@ -11,7 +10,6 @@ from typing import TYPE_CHECKING
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -33,6 +31,7 @@ from ._base import (
     font_points,
     format_date_axis,
     new_figure,
+    readable,
     require_columns,
     ticker_color,
     time_frame,
@@ -64,21 +63,6 @@ SPILLOVER_LABEL = "spillover (% of forecast-error variance)"
 NET_LABEL = "net spillover (percentage points)"
 #: Colour-bar label of the AI-news responses (``AINewsResponses.car`` is a simple return).
 RESPONSE_LABEL = "cumulative abnormal return, simple (%)"
-
-
-@functools.lru_cache(maxsize=1)
-def _names() -> dict[str, str]:
-    from ..universe import load_universe
-
-    uni = load_universe()
-    return {t: uni.name(t) for t in uni.tickers}
-
-
-def readable(ticker: object) -> str:
-    """``"Nasdaq-100 (^NDX)"`` for a universe ticker whose name differs from it, else the ticker."""
-    text = str(ticker)
-    name = _names().get(text, text)
-    return text if name == text else f"{name} ({text})"
 
 
 # ----------------------------------------------------------------------------- DCC
@@ -189,6 +173,8 @@ def spillover_heatmap(
     with warnings.catch_warnings():
         # seaborn 0.13.2 calls Colormap.set_bad, pending deprecation in matplotlib 3.11: not ours to fix.
         warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
+        import seaborn as sns  # lazy: its import (with scipy.stats) costs about a second
+
         sns.heatmap(
             pd.DataFrame(values, index=names, columns=names),
             mask=own,
@@ -396,6 +382,8 @@ def news_responses_heatmap(
     values = wide.to_numpy(dtype=np.float64)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
+        import seaborn as sns  # lazy: its import (with scipy.stats) costs about a second
+
         sns.heatmap(
             pd.DataFrame(values, index=rows, columns=cols),
             cmap=RESPONSE_CMAP,

@@ -11,7 +11,6 @@ import matplotlib.ticker as mticker
 import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -21,6 +20,7 @@ from ._base import (
     BETA_LABEL,
     CAR_LABEL,
     CAR_SIMPLE_LABEL,
+    COLORBLIND,
     DEFAULT_NOTE,
     EVENT_COLOR,
     FIGSIZE_WIDE,
@@ -165,7 +165,7 @@ def coefficient_bars(
         raise ConfigError(f"table has several rows for {first}{hint}")
     panel_values = list(dict.fromkeys(data[panel])) if panel else [None]
     groups = list(dict.fromkeys(data[group]))
-    palette = sns.color_palette("colorblind", len(groups))
+    palette = [COLORBLIND[i % len(COLORBLIND)] for i in range(len(groups))]
     markers = ["o", "s", "D", "^", "v", "P", "X"]
     offsets = np.linspace(-0.2, 0.2, len(groups)) if len(groups) > 1 else np.zeros(1)
     if panel is None and (ax is None or isinstance(ax, Axes)):
@@ -265,7 +265,7 @@ def event_car_panels(
     # One colour (and, past the palette, line style) per event in every panel: one shared legend.
     finite = data.columns[np.isfinite(data.to_numpy()).any(axis=0)]
     events = list(dict.fromkeys(str(e) for e in finite.get_level_values(0)))
-    palette = sns.color_palette("colorblind")
+    palette = list(COLORBLIND)
     style = {
         e: (palette[i % len(palette)], EVENT_LINE_STYLES[i // len(palette) % len(EVENT_LINE_STYLES)])
         for i, e in enumerate(events)

@@ -30,6 +30,7 @@ from ._base import (
     check_note,
     finish,
     format_date_axis,
+    readable,
     require_columns,
     ticker_color,
 )
@@ -142,8 +143,6 @@ def _absent_note(all_tickers: Sequence[str], shown: Sequence[str], what: str) ->
 
 def _panel_title(ax: Axes, ticker: str) -> None:
     """Readable name as the panel title; yearly date ticks shown on every panel."""
-    from .dynamics import readable
-
     ax.set_title(readable(ticker), fontsize="medium")
     ax.xaxis.set_major_locator(mdates.YearLocator())  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))  # type: ignore[no-untyped-call]
@@ -381,7 +380,9 @@ def _spread_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, names: Sequence[str
     fig = ax.get_figure(root=True)
     if fig is None:
         return
-    fig.draw_without_rendering()
+    # Screen positions before the final layout (autoscaled limits, the axes' initial box): close
+    # enough to keep labels apart, without a whole extra draw of the figure.
+    ax.autoscale_view()
     placed: list[tuple[float, float]] = []
     height = 11.0  # points per label line
     order = np.argsort(-ys)
