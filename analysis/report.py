@@ -34,6 +34,7 @@ Layout of a published report::
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -224,6 +225,19 @@ def _execute_one(name: str, src_dir: Path, out_dir: Path, parameters: dict[str, 
     return run
 
 
+def _compile_package() -> None:
+    """Byte-compile this package once, so kernels do not each compile it from source.
+
+    Python writes no bytecode when ``PYTHONDONTWRITEBYTECODE`` is set (as on many CI images),
+    and then every kernel compiled the modules it imports (0.2-0.4 s each). Up-to-date files are
+    skipped; a read-only install is left as it is.
+    """
+    import compileall
+
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(str(Path(__file__).parent), quiet=2)
+
+
 def execute_notebooks(
     names: tuple[str, ...],
     out_dir: Path,
@@ -242,6 +256,7 @@ def execute_notebooks(
     the other kernels keep going.
     """
     source = src_dir or NOTEBOOKS_DIR
+    _compile_package()
 
     def one(name: str) -> NotebookRun:
         run = _execute_one(name, source, out_dir, parameters)
