@@ -155,6 +155,8 @@ NOTE_CHAR_EM = 0.6
 #: Share of the figure width a title or source note may fill, and the bold title glyph width (em).
 WRAP_FILL = 0.94
 TITLE_CHAR_EM = 0.62
+#: zlib level of the figure PNGs: 3 encodes about a third faster than 6 for 2-3% more bytes.
+PNG_COMPRESS_LEVEL = 3
 #: An axes title is wrapped to this share of the figure width.
 AXES_TITLE_SHARE = 0.8
 PANEL_NOTE_GID = "panel-note"
@@ -903,8 +905,10 @@ def _cropped_png(fig: Figure, canvas: Any) -> bytes | None:
     framed[...] = face
     top, left = max(0, -y0), max(0, -x0)
     framed[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
+    opaque = bool((framed[..., 3] == 255).all())  # the usual case: stored as RGB, a quarter less to encode
     out = io.BytesIO()
-    Image.fromarray(framed).save(out, format="png", dpi=(dpi, dpi))
+    image = Image.fromarray(np.ascontiguousarray(framed[..., :3]) if opaque else framed)
+    image.save(out, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
 
