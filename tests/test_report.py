@@ -76,3 +76,25 @@ def test_ticker_subset_report_completes_with_skip_notes(tmp_path: Path) -> None:
     assert cd20["verdict"] == "not measurable with this data"
     index = (out / "index.html").read_text()
     assert "the CoinDesk 20 proxy" in index and "tickers left out" in index
+
+
+def test_runner_starts_the_longest_notebooks_first_and_exports_in_the_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[str] = []
+    exported: list[str] = []
+
+    def fake_execute(name: str, src: Path, out: Path, params: dict[str, object]) -> report.NotebookRun:
+        started.append(name)
+        return report.NotebookRun(
+            name, out / f"{name}.ipynb", 0.0, error="boom" if name == "07-balance-sheets" else None
+        )
+
+    monkeypatch.setattr(report, "_execute_one", fake_execute)
+    runs = report.execute_notebooks(
+        report.NOTEBOOKS, tmp_path, {}, jobs=1, after=lambda r: exported.append(r.name)
+    )
+    assert [r.name for r in runs] == list(report.NOTEBOOKS)  # results in pipeline order
+    assert started == sorted(report.NOTEBOOKS, key=lambda n: -report.NOTEBOOK_COST[n])
+    assert set(report.NOTEBOOK_COST) == set(report.NOTEBOOKS)
+    assert "07-balance-sheets" not in exported and len(exported) == len(report.NOTEBOOKS) - 1

@@ -50,6 +50,23 @@ def test_require_skips_or_notes_missing_tickers(nb: study.Notebook) -> None:
     assert "no data for NOPE" in nb.shown[-1]  # type: ignore[attr-defined]
 
 
+def test_published_coverage_is_read_not_recomputed(panel_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis import coverage
+    from analysis.pipeline import open_panel
+
+    panel = open_panel(golden_request(), panel_dir)
+    fresh = coverage.data_coverage(panel.clean, panel.as_of, panel.universe)
+
+    def no_recompute(*args: object, **kwargs: object) -> None:
+        raise AssertionError("coverage recomputed although the panel publishes it")
+
+    monkeypatch.setattr(coverage, "data_coverage", no_recompute)
+    stored = panel.coverage
+    pd.testing.assert_frame_equal(stored.table, fresh.table)
+    assert stored.as_of == fresh.as_of and stored.stale == fresh.stale and stored.failed == fresh.failed
+    assert coverage.Coverage.from_dict(stored.to_dict()).table.equals(stored.table)
+
+
 def test_open_panel_refuses_a_panel_built_for_another_request(panel_dir: Path) -> None:
     other = StudyRequest.parse("2025-11-03", source="synthetic", fundamentals="none")
     with pytest.raises(ConfigError, match="was built for request"):
