@@ -43,7 +43,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -84,17 +84,19 @@ NOTEBOOKS: tuple[str, ...] = (
     "06-dynamics-and-spillovers",
     "07-balance-sheets",
 )
-#: Rough relative run time of each notebook (measured by ``make bench``): the runner starts
-#: the longest first, so two workers finish together instead of one idling at the end.
+#: Typical seconds of each notebook in a report with fundamentals (``make bench``): the runner
+#: starts the longest first, so the workers finish together instead of one idling at the end.
 NOTEBOOK_COST: dict[str, float] = {
-    "01-data-quality": 1.0,
-    "02-correlations": 4.0,
-    "03-miner-exposure": 3.0,
-    "04-event-study": 2.0,
-    "05-article-claims": 2.0,
-    "06-dynamics-and-spillovers": 3.5,
-    "07-balance-sheets": 1.0,
+    "01-data-quality": 3.0,
+    "02-correlations": 10.5,
+    "03-miner-exposure": 7.5,
+    "04-event-study": 4.8,
+    "05-article-claims": 4.7,
+    "06-dynamics-and-spillovers": 10.0,
+    "07-balance-sheets": 10.5,
 }
+#: Notebook 07 without fundamentals (``fundamentals="none"``): only its header and notes.
+NO_FUNDAMENTALS_COST = 2.0
 GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
 #: The golden notebooks' panel, built by ``make golden`` and before nbval runs (not committed).
 GOLDEN_PANEL_DIR = GOLDEN_DIR / "panel"
@@ -247,12 +249,13 @@ def execute_notebooks(
     src_dir: Path | None = None,
     progress: bool = False,
     after: Callable[[NotebookRun], None] | None = None,
+    costs: Mapping[str, float] | None = None,
 ) -> list[NotebookRun]:
     """Execute notebooks with papermill into ``out_dir`` (``jobs`` at a time), returning each outcome.
 
     Every notebook gets the same ``parameters``; its kernel starts in ``out_dir``. The
-    longest notebooks start first (:data:`NOTEBOOK_COST`), so no long one runs alone at the
-    end. ``after`` runs in the worker on each successful run (e.g. its HTML export), while
+    longest notebooks start first (``costs``, default :data:`NOTEBOOK_COST`), so no long one
+    runs alone at the end. ``after`` runs in the worker on each successful run (e.g. its HTML export), while
     the other kernels keep going.
     """
     source = src_dir or NOTEBOOKS_DIR
@@ -265,7 +268,8 @@ def execute_notebooks(
         return run
 
     runs: dict[str, NotebookRun] = {}
-    order = sorted(names, key=lambda n: -NOTEBOOK_COST.get(n, 0.0))  # stable: ties keep their order
+    cost = NOTEBOOK_COST if costs is None else costs
+    order = sorted(names, key=lambda n: -cost.get(n, 0.0))  # stable: ties keep their order
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(one, n): n for n in order}
         for done, future in enumerate(as_completed(futures), start=1):
@@ -720,8 +724,11 @@ def _run_notebooks(staging: Path, request: StudyRequest, opts: ReportOptions) ->
         "output_dir": str(staging),
     }
     progress = opts.progress if opts.progress is not None else sys.stderr.isatty()
+    costs = dict(NOTEBOOK_COST)
+    if request.fundamentals == "none":
+        costs["07-balance-sheets"] = NO_FUNDAMENTALS_COST
     return execute_notebooks(
-        opts.notebooks, staging, params, jobs=opts.jobs, progress=progress, after=_export_html
+        opts.notebooks, staging, params, jobs=opts.jobs, progress=progress, after=_export_html, costs=costs
     )
 
 
