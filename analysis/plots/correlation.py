@@ -119,7 +119,10 @@ def correlation_heatmap(
             vmax=CORR_LIMITS[1],
             annot=annot_arg,
             fmt="",
-            annot_kws={"fontsize": max(6.0, min(10.0, 90.0 / max(k_rows, k_cols)))},
+            annot_kws={
+                "fontsize": max(6.0, min(10.0, 90.0 / max(k_rows, k_cols))),
+                "in_layout": False,
+            },  # inside the cells
             square=True,
             linewidths=0.5,
             linecolor="white",

@@ -183,7 +183,7 @@ def spillover_heatmap(
             vmax=vmax,
             annot=np.where(np.isfinite(values), np.char.mod("%.1f", values), ""),
             fmt="",
-            annot_kws={"fontsize": max(7.0, min(11.0, 80.0 / k))},
+            annot_kws={"fontsize": max(7.0, min(11.0, 80.0 / k)), "in_layout": False},  # inside the cells
             linewidths=0.5,
             linecolor="white",
             cbar_kws={
@@ -392,7 +392,7 @@ def news_responses_heatmap(
             vmax=RESPONSE_LIMIT,
             annot=np.where(np.isfinite(values), np.char.mod("%+.1f", values), ""),
             fmt="",
-            annot_kws={"fontsize": 8},
+            annot_kws={"fontsize": 8, "in_layout": False},  # inside the cells: no layout work
             linewidths=0.5,
             linecolor="white",
             cbar_kws={"label": RESPONSE_LABEL, "shrink": 0.6},
