@@ -255,8 +255,8 @@ def execute_notebooks(
 
     Every notebook gets the same ``parameters``; its kernel starts in ``out_dir``. The
     longest notebooks start first (``costs``, default :data:`NOTEBOOK_COST`), so no long one
-    runs alone at the end. ``after`` runs in the worker on each successful run (e.g. its HTML export), while
-    the other kernels keep going.
+    runs alone at the end. ``after`` runs in the worker on each successful run (e.g. its HTML
+    export) while the other kernels keep going.
     """
     source = src_dir or NOTEBOOKS_DIR
     _compile_package()
