@@ -7,8 +7,9 @@ Run with ``make bench`` (which adds ``--suite``) or ``python benchmarks/bench.py
   late starts: both times, the ratio (target >= 50x), peak memory and the max abs difference;
 * rolling correlations: ``rolling_correlation_panel`` vs pandas ``rolling().corr()`` (ratio);
 * the papermill floor (one one-cell kernel per report notebook, as many at a time as the report
-  runs, executed as the report executes notebooks) and a warm synthetic report: report / floor
-  (goal <= 2x) and per-notebook imports/compute/figures;
+  runs, executed as the report executes notebooks) and a warm synthetic report, back to back in
+  ``--rounds`` rounds: the median report / floor (goal <= 2x) and that round's per-notebook
+  imports/compute/figures;
 * offline ``auto`` vs ``synthetic`` source (``sources.load_raw`` in fresh processes, temp data
   dir, no cache, no snapshot variable): the extra seconds (target <= 2 s);
 * ``--suite``: wall time of the ``make test`` pytest command (target <= 180 s).
@@ -60,6 +61,7 @@ HOLE_SHARE = 0.01  # missing ticker sessions inside the series
 FACTOR_HOLE_SHARE = 0.002  # sessions with a factor missing
 SEED = 20251202
 REPEATS = 3  # best-of for the fast kernels
+REPORT_ROUNDS = 3  # floor-then-report rounds; the median ratio counts
 
 AS_OF = "2025-12-02"
 # The floor runs as many kernels as the report runs notebooks, as many at a time (see _report_shape).
@@ -255,32 +257,40 @@ def _per_notebook(status: dict[str, Any]) -> None:
             print(f"  status.json {key}: {status[key]:.2f} s")
 
 
-def bench_report() -> list[Row]:
-    """Papermill floor and a warm synthetic report, measured in the same run."""
+def bench_report(rounds: int = REPORT_ROUNDS) -> list[Row]:
+    """Papermill floor and a warm synthetic report, measured back to back in ``rounds`` rounds.
+
+    A shared 2-core machine drifts by 20% or more within minutes, so each round times the floor
+    and then the report, and the median round's ratio is the result.
+    """
     kernels, jobs = _report_shape()
+    results: list[tuple[float, float, float, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         work = Path(tmp)
         run_floor(work, kernels, jobs)  # warm-up: kernelspec lookup, disk cache
-        floor = run_floor(work, kernels, jobs)
         run_synthetic_report(work / "warmup")
-        t0 = time.perf_counter()
-        out = run_synthetic_report(work / "report")
-        total = time.perf_counter() - t0
-        status_file = out / "status.json"
-        status = json.loads(status_file.read_text()) if status_file.is_file() else {}
-    ratio = total / floor
+        for k in range(rounds):
+            floor = run_floor(work, kernels, jobs)
+            t0 = time.perf_counter()
+            out = run_synthetic_report(work / f"report{k}")
+            total = time.perf_counter() - t0
+            status_file = out / "status.json"
+            status = json.loads(status_file.read_text()) if status_file.is_file() else {}
+            results.append((total / floor, floor, total, status))
+            print(f"  round {k + 1}: floor {floor:.2f} s, report {total:.2f} s -> {total / floor:.2f}x")
+    ratio, floor, total, status = sorted(results, key=lambda r: r[0])[len(results) // 2]
     print(
         f"papermill floor ({kernels} one-cell kernels, {jobs} at a time, as the report's {kernels} "
         f"notebooks): {floor:.2f} s; "
-        f"warm synthetic report: {total:.2f} s -> {ratio:.2f}x the floor"
+        f"warm synthetic report: {total:.2f} s -> {ratio:.2f}x the floor (median of {rounds} rounds)"
     )
     _per_notebook(status)
     return [
         Row("papermill floor", f"{floor:.1f} s"),
         Row("warm synthetic report", f"{total:.1f} s"),
         Row(
-            "report / floor",
+            f"report / floor (median of {rounds})",
             f"{ratio:.2f}x",
             f"<= {TARGET_REPORT_FLOOR_RATIO:.0f}x",
             ratio <= TARGET_REPORT_FLOOR_RATIO,
@@ -411,6 +421,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="time the RollingOLS loop on N tickers and extrapolate (default: all tickers)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=REPORT_ROUNDS,
+        metavar="N",
+        help=f"floor-then-report rounds; the median ratio counts (default {REPORT_ROUNDS})",
+    )
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = sorted(set(parts) - set(PARTS))
@@ -418,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown parts {unknown}; choose from {', '.join(PARTS)}")
     if args.loop_sample is not None and args.loop_sample < 1:
         parser.error("--loop-sample must be >= 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be >= 1")
 
     rows: list[Row] = []
     if "betas" in parts or "correlation" in parts:
@@ -427,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         if "correlation" in parts:
             rows += _guarded("correlation", lambda: bench_correlation(rets))
     if "report" in parts:
-        rows += _guarded("report", bench_report)
+        rows += _guarded("report", lambda: bench_report(args.rounds))
     if "auto" in parts:
         rows += _guarded("auto", bench_auto)
     if args.suite:
