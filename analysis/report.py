@@ -35,6 +35,7 @@ Layout of a published report::
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import json
 import os
@@ -116,6 +117,51 @@ SYNTHETIC_SUFFIX = "-synthetic"
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 #: Kernel options: no per-kernel "running over TCP without encryption" log line.
 KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL",)
+#: Environment variables that size the native thread pools (BLAS, OpenMP) of a kernel.
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def kernel_threads(jobs: int) -> int:
+    """Native threads per kernel when ``jobs`` kernels share this machine's CPUs (at least 1).
+
+    Without a limit every kernel's OpenBLAS starts one thread per CPU, so ``jobs`` kernels
+    oversubscribe the machine and spin-waiting threads burn CPU the other kernel needs (about
+    a sixth of a report's CPU time on 2 cores). joblib's loky workers apply the same rule.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cpus // max(1, jobs))
+
+
+def kernel_env(threads: int, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a notebook kernel: ``base`` (default ``os.environ``) with thread limits.
+
+    A limit the user set in ``base`` is kept; only unset variables get ``threads``.
+    """
+    env = dict(os.environ if base is None else base)
+    for var in THREAD_ENV_VARS:
+        env.setdefault(var, str(threads))
+    return env
+
+
+@functools.cache
+def _kernel_manager_class(threads: int) -> type[Any]:
+    """An nbclient kernel manager whose kernels start with :func:`kernel_env` (``threads``)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ThreadLimitedKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        async def start_kernel(self, **kw: Any) -> None:  # nbclient passes no env of its own
+            kw["env"] = kernel_env(threads, kw.get("env"))
+            await super().start_kernel(**kw)
+
+    ThreadLimitedKernelManager.__name__ = f"ThreadLimitedKernelManager{threads}"
+    return ThreadLimitedKernelManager
 
 
 @dataclass(frozen=True)
@@ -187,7 +233,9 @@ def _cell_timings(nb: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def _execute_one(name: str, src_dir: Path, out_dir: Path, parameters: dict[str, Any]) -> NotebookRun:
+def _execute_one(
+    name: str, src_dir: Path, out_dir: Path, parameters: dict[str, Any], *, threads: int = 1
+) -> NotebookRun:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -211,6 +259,7 @@ def _execute_one(name: str, src_dir: Path, out_dir: Path, parameters: dict[str, 
             # The kernel starts in out_dir without a process-wide chdir (papermill's cwd= does one).
             resources={"metadata": {"path": str(out_dir)}},
             extra_arguments=list(KERNEL_ARGS),
+            kernel_manager_class=_kernel_manager_class(threads),
         )
     except PapermillExecutionError as exc:
         return NotebookRun(
@@ -256,13 +305,15 @@ def execute_notebooks(
     Every notebook gets the same ``parameters``; its kernel starts in ``out_dir``. The
     longest notebooks start first (``costs``, default :data:`NOTEBOOK_COST`), so no long one
     runs alone at the end. ``after`` runs in the worker on each successful run (e.g. its HTML
-    export) while the other kernels keep going.
+    export) while the other kernels keep going. Each kernel's native thread pools are limited to
+    its share of the CPUs (:func:`kernel_threads`) unless the environment already sets them.
     """
     source = src_dir or NOTEBOOKS_DIR
+    threads = kernel_threads(jobs)
     _compile_package()
 
     def one(name: str) -> NotebookRun:
-        run = _execute_one(name, source, out_dir, parameters)
+        run = _execute_one(name, source, out_dir, parameters, threads=threads)
         if after is not None and run.error is None:
             after(run)
         return run
