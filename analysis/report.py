@@ -155,8 +155,8 @@ def _kernel_manager_class(threads: int) -> type[Any]:
     """An nbclient kernel manager whose kernels start with :func:`kernel_env` (``threads``)."""
     from jupyter_client.manager import AsyncKernelManager
 
-    class ThreadLimitedKernelManager(AsyncKernelManager):  # type: ignore[misc]
-        async def start_kernel(self, **kw: Any) -> None:  # nbclient passes no env of its own
+    class ThreadLimitedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]  # nbclient passes no env
             kw["env"] = kernel_env(threads, kw.get("env"))
             await super().start_kernel(**kw)
 
