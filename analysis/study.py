@@ -311,7 +311,8 @@ class Notebook:
         if title := figure_title(fig):
             self.figure_titles[name] = title
         plt.close(fig)
-        display(Image(data=png))  # type: ignore[no-untyped-call]
+        # the title doubles as the image's alt text in the report's HTML
+        display(Image(data=png, metadata={"alt": title} if title else None))  # type: ignore[no-untyped-call]
 
     def plot(self, name: str, func: Any, *args: Any, **kwargs: Any) -> None:
         """Draw ``func(*args, **kwargs)`` with this run's source note and synthetic flag, then show it.

@@ -133,3 +133,65 @@ def test_kernel_threads_divides_the_cpus_and_never_drops_below_one(monkeypatch: 
     assert [report.kernel_threads(j) for j in (1, 2, 3, 8, 16)] == [8, 4, 2, 1, 1]
     env = report.kernel_env(4, {"MKL_NUM_THREADS": "2", "PATH": "/bin"})
     assert env["MKL_NUM_THREADS"] == "2" and env["OPENBLAS_NUM_THREADS"] == "4" and env["PATH"] == "/bin"
+
+
+def _png_output(alt: str | None) -> nbformat.NotebookNode:
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    return nbformat.v4.new_output(
+        "display_data", data={"image/png": pixel}, metadata={"image/png": {"alt": alt}} if alt else {}
+    )
+
+
+def test_reader_html_describes_figures_by_title_and_matches_nbconvert_markup(tmp_path: Path) -> None:
+    """Figures carry their titles as alt text; focus and alt markup as in nbconvert's own pass."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [
+        _png_output('Rolling β of "IREN" <vs> BTC & ^NDX'),
+        _png_output(None),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "**Finding**"}),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title\n\n![chart](data:image/png;base64,AAAA)"), code]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    page = report._to_html(path, "A title").read_text()
+    soup = BeautifulSoup(page, features="html.parser")
+    alts = [img.get("alt") for img in soup.find_all("img")]
+    assert alts == ["chart", 'Rolling β of "IREN" <vs> BTC & ^NDX', report.NO_ALT]
+    outputs = soup.select("div.jp-OutputArea-output")
+    assert len(outputs) == 3 and all(d.get("tabindex") == "0" for d in outputs)
+    assert all(d.get("tabindex") == "0" for d in soup.select("div.jp-Cell-inputWrapper"))
+
+    # same elements and attributes as nbconvert's own exporter (whose pass we replace)
+    stock = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(report.TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    node = nbformat.read(path, as_version=4)
+    theirs = BeautifulSoup(stock.from_notebook_node(node)[0], "html.parser")
+    ours = BeautifulSoup(report._html_exporter().from_notebook_node(node)[0], "html.parser")
+
+    def shape(s: BeautifulSoup) -> list[tuple[str, dict[str, str]]]:
+        return [
+            (t.name, {k: " ".join(v) if isinstance(v, list) else v for k, v in t.attrs.items()})
+            for t in s.find_all(True)
+        ]
+
+    assert shape(ours) == shape(theirs)
+
+
+def test_accessible_adds_focus_once_and_keeps_existing_alt() -> None:
+    page = (
+        '<div class="a jp-OutputArea-output b" data-x="1"><img src="x" alt="kept"><img src="y"></div>'
+        '<div class="jp-OutputArea-output" tabindex="0"></div><div class="jp-OutputArea-outputs"></div>'
+    )
+    out = report._accessible(page)
+    assert out.count('tabindex="0"') == 2 and 'jp-OutputArea-outputs">' in out
+    assert 'alt="kept"' in out and f'<img alt="{report.NO_ALT}" src="y">' in out
