@@ -711,3 +711,21 @@ def test_figure_png_widens_the_image_for_content_past_the_canvas() -> None:
     width_px = fig.get_size_inches()[0] * plots.FIG_DPI
     fig.text(1.15, 0.5, "a label placed past the right edge")
     assert _png_image(plots.figure_png(fig)).shape[1] > width_px + 20
+
+
+def test_figure_png_widens_for_an_axes_text_past_the_canvas_and_crops_other_layouts() -> None:
+    fig = CASES["rolling_betas"](False)
+    width_px = fig.get_size_inches()[0] * plots.FIG_DPI
+    # too far for constrained layout to make room (it gives up with a warning)
+    fig.axes[0].annotate("an annotation far right", (4.0, 0.5), xycoords="axes fraction")
+    assert _png_image(plots.figure_png(fig)).shape[1] > width_px + 20
+    # a figure without constrained layout is cropped to its tight box (empty margins removed)
+    plain, ax = plt.subplots(figsize=(6, 4), dpi=plots.FIG_DPI)
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("plain layout")
+    ref = io.BytesIO()
+    plain.savefig(ref, format="png", dpi=plots.FIG_DPI, bbox_inches="tight")
+    ours, theirs = _png_image(plots.figure_png(plain)), _png_image(ref.getvalue())
+    assert abs(ours.shape[0] - theirs.shape[0]) <= 2 and abs(ours.shape[1] - theirs.shape[1]) <= 2
+    assert ours.shape[1] < 6 * plots.FIG_DPI - 40
+    plt.close("all")

@@ -883,21 +883,59 @@ def _figure_dpi(fig: Figure, dpi: float) -> Iterator[None]:
             fig.set_dpi(old)
 
 
+def _crop_box(fig: Figure, canvas: Any, pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Pixel box ``(x0, y0, x1, y1)`` of the figure's content on the drawn canvas; None if off-canvas.
+
+    A constrained-layout figure keeps titles, labels, ticks and legends on the canvas, so its
+    content box is where ink differs from the face colour (a 2 ms scan; ``get_tightbbox``
+    recomputes every axis's ticks, 20-170 ms a figure). Only free texts and figure legends can
+    leave the canvas there; their extents are checked, as is ink touching an edge. Other
+    figures use ``get_tightbbox`` itself.
+    """
+    rows, cols = pixels.shape[:2]
+    renderer = canvas.get_renderer()
+    if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        box = fig.get_tightbbox(renderer)  # inches
+        width, height = fig.get_size_inches()
+        tol = 0.5 / fig.dpi
+        if box.x0 < -tol or box.y0 < -tol or box.x1 > width + tol or box.y1 > height + tol:
+            return None
+        dpi = fig.dpi
+        return (
+            math.floor(box.x0 * dpi),
+            math.floor((height - box.y1) * dpi),
+            math.ceil(box.x1 * dpi),
+            math.ceil((height - box.y0) * dpi),
+        )
+    free = [*fig.texts, *fig.legends, *(t for ax in fig.axes for t in ax.texts)]
+    for artist in free:
+        if artist.get_visible() and (not isinstance(artist, Text) or artist.get_text()):
+            ext = artist.get_window_extent(renderer)  # display pixels, origin bottom left
+            if ext.x0 < -0.5 or ext.y0 < -0.5 or ext.x1 > cols + 0.5 or ext.y1 > rows + 0.5:
+                return None
+    face = np.asarray(mcolors.to_rgba_array(fig.get_facecolor())[0] * 255, dtype=np.uint8)
+    ink = pixels.view(np.uint32)[..., 0] != face.view(np.uint32)[0]
+    inked_rows, inked_cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if inked_rows.size == 0:
+        return None
+    y0, y1, x0, x1 = int(inked_rows[0]), int(inked_rows[-1]) + 1, int(inked_cols[0]), int(inked_cols[-1]) + 1
+    if x0 == 0 or y0 == 0 or x1 == cols or y1 == rows:  # ink at an edge may continue past it
+        return None
+    return x0, y0, x1, y1
+
+
 def _cropped_png(fig: Figure, canvas: Any) -> bytes | None:
-    """The drawn canvas cropped to the figure's tight box plus padding; None if content is off-canvas."""
+    """The drawn canvas cropped to the figure's content plus padding; None if content is off-canvas."""
     from PIL import Image
 
-    box = fig.get_tightbbox(canvas.get_renderer())  # inches, from the draw just made
-    width, height = fig.get_size_inches()
-    tol = 0.5 / fig.dpi
-    if box.x0 < -tol or box.y0 < -tol or box.x1 > width + tol or box.y1 > height + tol:
-        return None
-    pad = float(plt.rcParams["savefig.pad_inches"])
     pixels = np.asarray(canvas.buffer_rgba())
+    box = _crop_box(fig, canvas, pixels)
+    if box is None:
+        return None
     rows, cols = pixels.shape[:2]
     dpi = fig.dpi
-    x0, x1 = math.floor((box.x0 - pad) * dpi), math.ceil((box.x1 + pad) * dpi)
-    y0, y1 = math.floor((height - box.y1 - pad) * dpi), math.ceil((height - box.y0 + pad) * dpi)
+    pad = round(float(plt.rcParams["savefig.pad_inches"]) * dpi)
+    x0, y0, x1, y1 = box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
     crop = pixels[max(0, y0) : min(rows, y1), max(0, x0) : min(cols, x1)]
     # padding past the canvas edge in the figure's face colour, as savefig adds it
     face = np.asarray(mcolors.to_rgba_array(fig.get_facecolor())[0] * 255, dtype=np.uint8)
