@@ -327,15 +327,33 @@ class AINewsComparison:
 
 
 def _block_permutations(n: int, block: int, n_perm: int, rng: np.random.Generator) -> np.ndarray:
-    """(n_perm, n) row indices: blocks of ``block`` rows in random order, random block grid offset."""
+    """(n_perm, n) row indices: blocks of ``block`` rows in random order, random block grid offset.
+
+    Row ``k`` cuts the circle of rows into blocks of ``block`` starting at a random offset
+    (the last block is shorter when ``block`` does not divide ``n``), puts the blocks in a
+    random order and lays them out from that offset again. All rows are built at once.
+    """
+    m = -(-n // block)  # blocks per row
+    offsets = rng.integers(block, size=n_perm)
+    orders = rng.permuted(np.tile(np.arange(m), (n_perm, 1)), axis=1)
+    return _laid_out_blocks(n, block, offsets, orders)
+
+
+def _laid_out_blocks(n: int, block: int, offsets: np.ndarray, orders: np.ndarray) -> np.ndarray:
+    """Row indices of :func:`_block_permutations` from its draws (grid offsets, block orders)."""
+    n_perm, m = orders.shape
+    sizes = np.full(m, block, dtype=np.int64)
+    sizes[-1] = n - (m - 1) * block
+    slot_sizes = sizes[orders]  # (n_perm, m): size of the block in each slot
+    slot_starts = np.cumsum(slot_sizes, axis=1) - slot_sizes
+    flat_sizes = slot_sizes.ravel()
+    # for every output position: its slot's block and its step within that block
+    blocks = np.repeat(orders.ravel(), flat_sizes).reshape(n_perm, n)
+    within = np.arange(n)[None, :] - np.repeat(slot_starts.ravel(), flat_sizes).reshape(n_perm, n)
+    laid = (blocks * block + within + offsets[:, None]) % n  # row taken at each laid-out position
     out = np.empty((n_perm, n), dtype=np.int64)
-    base = np.arange(n)
-    for k in range(n_perm):
-        offset = int(rng.integers(block))
-        rolled = np.roll(base, -offset)
-        blocks = [rolled[i : i + block] for i in range(0, n, block)]
-        order = rng.permutation(len(blocks))
-        out[k] = np.roll(np.concatenate([blocks[j] for j in order]), offset)
+    cols = (np.arange(n)[None, :] + offsets[:, None]) % n  # laid out from the offset again
+    np.put_along_axis(out, cols, laid, axis=1)
     return out
 
 

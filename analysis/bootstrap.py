@@ -33,11 +33,15 @@ __all__ = [
     "Alternative",
     "BootstrapSeed",
     "correlation_influence",
+    "moment_correlation",
+    "moment_variance",
     "normal_interval",
     "normal_pvalue",
     "optimal_block",
     "percentile_interval",
+    "resample_counts",
     "resample_indices",
+    "resample_moments",
     "rowwise_correlation",
     "standard_error",
     "stationary_positions",
@@ -249,6 +253,103 @@ def rowwise_correlation(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None
         r = sxy / np.sqrt(sxx * syy)
     r = np.where((count >= 3) & (sxx > 0) & (syy > 0), r, np.nan)
     return np.asarray(np.clip(r, -1.0, 1.0), dtype=np.float64)
+
+
+def resample_counts(idx: np.ndarray, n: int) -> np.ndarray:
+    """How often each observation appears in each resample.
+
+    Parameters
+    ----------
+    idx
+        ``(reps, n_draws)`` row positions in ``[0, n)``, e.g. from :func:`resample_indices`.
+    n
+        Number of observations.
+
+    Returns
+    -------
+    np.ndarray
+        ``float64`` array of shape ``(reps, n)``; row ``b`` sums to ``n_draws``.
+    """
+    reps = idx.shape[0]
+    flat = idx + (np.arange(reps, dtype=np.int64) * n)[:, None]
+    counts = np.bincount(flat.ravel(), minlength=reps * n).reshape(reps, n)
+    return counts.astype(np.float64)
+
+
+def resample_moments(counts: np.ndarray, *series: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Count, sums, sums of squares and cross products of ``series`` in every resample.
+
+    A resampled statistic that depends on the data only through these sums costs one matrix
+    product of the resample counts, instead of gathering every resample (``reps * n`` values
+    per series) and reducing it.
+
+    Parameters
+    ----------
+    counts
+        ``(reps, n)`` resample counts (:func:`resample_counts`).
+    *series
+        ``k`` arrays of length ``n``; each is centred on its full-sample mean first, so the
+        sums of squares lose no precision to a large mean.
+    groups
+        Optional boolean array of length ``n``: sums over the observations where it is true
+        and where it is false (the label stays with its observation when resampled).
+
+    Returns
+    -------
+    np.ndarray
+        ``(reps, g, m)`` moments, ``g`` = 1 (no ``groups``) or 2 (true, false), ``m`` =
+        ``1 + k + k(k+1)/2`` columns: count, ``k`` sums, then ``sum(x_i x_j)`` for ``i <= j``
+        in row-major order. Read them with :func:`moment_correlation` and
+        :func:`moment_variance`.
+    """
+    centred = [np.asarray(v, dtype=np.float64) - float(np.mean(v)) for v in series]
+    n = counts.shape[1]
+    cols = [np.ones(n), *centred]
+    cols += [centred[i] * centred[j] for i in range(len(centred)) for j in range(i, len(centred))]
+    features = np.column_stack(cols)
+    if groups is not None:
+        g = np.asarray(groups, dtype=bool)[:, None]
+        features = np.hstack([features * g, features * ~g])
+    out: np.ndarray = (counts @ features).reshape(counts.shape[0], 1 if groups is None else 2, len(cols))
+    return out
+
+
+def _moment_pos(k: int, i: int, j: int) -> int:
+    """Column of ``sum(x_i x_j)`` (``i <= j``) in :func:`resample_moments` of ``k`` series."""
+    return 1 + k + i * k - i * (i - 1) // 2 + (j - i)
+
+
+# Relative size below which a resampled sum of squared deviations counts as zero: a constant
+# resample leaves only rounding error of the raw sums (|x| is centred, so no real spread is lost).
+_ZERO_SPREAD = 1e-12
+
+
+def moment_correlation(moments: np.ndarray, k: int, i: int = 0, j: int = 1) -> np.ndarray:
+    """Pearson correlation of series ``i`` and ``j`` from :func:`resample_moments`.
+
+    Returns
+    -------
+    np.ndarray
+        Correlations with the leading shape of ``moments``; NaN with fewer than 3 observations
+        or a constant series, as :func:`rowwise_correlation`.
+    """
+    cnt, si, sj = moments[..., 0], moments[..., 1 + i], moments[..., 1 + j]
+    sii, sjj = moments[..., _moment_pos(k, i, i)], moments[..., _moment_pos(k, j, j)]
+    sij = moments[..., _moment_pos(k, min(i, j), max(i, j))]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cxx, cyy = sii - si * si / cnt, sjj - sj * sj / cnt
+        r = (sij - si * sj / cnt) / np.sqrt(cxx * cyy)
+    live = (cnt >= 3) & (cxx > _ZERO_SPREAD * sii) & (cyy > _ZERO_SPREAD * sjj)
+    return np.asarray(np.clip(np.where(live, r, np.nan), -1.0, 1.0), dtype=np.float64)
+
+
+def moment_variance(moments: np.ndarray, k: int, i: int) -> np.ndarray:
+    """Sample variance (ddof 1) of series ``i`` from :func:`resample_moments`; NaN with fewer than 2."""
+    cnt, si, sii = moments[..., 0], moments[..., 1 + i], moments[..., _moment_pos(k, i, i)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ss = np.maximum(sii - si * si / cnt, 0.0)
+        out: np.ndarray = np.where(cnt >= 2, ss / (cnt - 1.0), np.nan)
+    return out
 
 
 def standard_error(draws: np.ndarray) -> float:

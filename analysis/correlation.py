@@ -41,10 +41,13 @@ from .bootstrap import (
     MIN_BOOTSTRAP_OBS,
     BootstrapSeed,
     correlation_influence,
+    moment_correlation,
     normal_interval,
     normal_pvalue,
     optimal_block,
+    resample_counts,
     resample_indices,
+    resample_moments,
     rowwise_correlation,
     standard_error,
 )
@@ -721,10 +724,9 @@ def _boot_draws(
     if block is None:
         block = optimal_block(correlation_influence(x, y))
     idx = resample_indices(len(x), block=block, reps=reps, seed=rng)
-    xb, yb = x[idx], y[idx]
-    if method == "spearman":
-        xb, yb = stats.rankdata(xb, axis=1), stats.rankdata(yb, axis=1)
-    return rowwise_correlation(xb, yb), block
+    if method == "spearman":  # ranks are recomputed within each resample
+        return rowwise_correlation(stats.rankdata(x[idx], axis=1), stats.rankdata(y[idx], axis=1)), block
+    return moment_correlation(resample_moments(resample_counts(idx, len(x)), x, y)[:, 0], 2), block
 
 
 def _z_se(draws: np.ndarray) -> float:

@@ -129,21 +129,19 @@ THREAD_ENV_VARS = (
 )
 
 
-def kernel_threads(jobs: int) -> int:
-    """Native threads per kernel when ``jobs`` kernels share this machine's CPUs (at least 1).
-
-    Without a limit every kernel's OpenBLAS starts one thread per CPU, so ``jobs`` kernels
-    oversubscribe the machine and spin-waiting threads burn CPU the other kernel needs (about
-    a sixth of a report's CPU time on 2 cores). joblib's loky workers apply the same rule.
-    """
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cpus // max(1, jobs))
+#: Native threads per notebook kernel. Kernels run ``jobs`` at a time; with a pool per CPU each,
+#: two kernels oversubscribe a 2-core machine and spin-waiting BLAS threads burn CPU the other
+#: kernel needs (about a sixth of a report's CPU time). One thread also makes the numbers
+#: independent of the machine: a BLAS reduction's order depends on its thread count (the DCC
+#: z-statistic of the golden panel is 49.60547 with one thread, 49.60553 with two).
+KERNEL_THREADS = 1
 
 
 def kernel_env(threads: int, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a notebook kernel: ``base`` (default ``os.environ``) with thread limits.
 
-    A limit the user set in ``base`` is kept; only unset variables get ``threads``.
+    A limit the user set in ``base`` is kept; only unset variables get ``threads``
+    (:data:`KERNEL_THREADS` in a report).
     """
     env = dict(os.environ if base is None else base)
     for var in THREAD_ENV_VARS:
@@ -306,11 +304,11 @@ def execute_notebooks(
     Every notebook gets the same ``parameters``; its kernel starts in ``out_dir``. The
     longest notebooks start first (``costs``, default :data:`NOTEBOOK_COST`), so no long one
     runs alone at the end. ``after`` runs in the worker on each successful run (e.g. its HTML
-    export) while the other kernels keep going. Each kernel's native thread pools are limited to
-    its share of the CPUs (:func:`kernel_threads`) unless the environment already sets them.
+    export) while the other kernels keep going. Each kernel's native thread pools get
+    :data:`KERNEL_THREADS` threads unless the environment already sets them.
     """
     source = src_dir or NOTEBOOKS_DIR
-    threads = kernel_threads(jobs)
+    threads = KERNEL_THREADS
     _compile_package()
 
     def one(name: str) -> NotebookRun:

@@ -38,11 +38,14 @@ from .bootstrap import (
     MIN_BOOTSTRAP_OBS,
     BootstrapSeed,
     correlation_influence,
+    moment_correlation,
+    moment_variance,
     normal_pvalue,
     optimal_block,
     percentile_interval,
+    resample_counts,
     resample_indices,
-    rowwise_correlation,
+    resample_moments,
     standard_error,
 )
 from .correlation import (
@@ -626,10 +629,10 @@ def _fr_bootstrap(
     csq = ((xc - xc.mean()) / sd) ** 2 if sd > 0 else np.zeros(xc.shape)
     block = optimal_block(np.column_stack([correlation_influence(xa, xb), csq]))
     idx = resample_indices(len(xa), block=block, reps=reps, seed=rng)
-    ab, bb, cb, sb = xa[idx], xb[idx], xc[idx], stress[idx]
-    r_s = rowwise_correlation(ab, bb, sb)
-    r_c = rowwise_correlation(ab, bb, ~sb)
-    var_s, var_c = _weighted_var(cb, sb), _weighted_var(cb, ~sb)
+    # every statistic below is a function of per-regime sums: one product of resample counts
+    mom = resample_moments(resample_counts(idx, len(xa)), xa, xb, xc, groups=stress)
+    r_s, r_c = moment_correlation(mom[:, 0], 3), moment_correlation(mom[:, 1], 3)
+    var_s, var_c = moment_variance(mom[:, 0], 3, 2), moment_variance(mom[:, 1], 3, 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         d = var_s / var_c - 1.0
         r_star = r_s / np.sqrt(1.0 + d * (1.0 - r_s**2))
@@ -650,17 +653,6 @@ def _fr_bootstrap(
         z_raw=(obs_s - obs_c) / se_raw if se_raw > 0 else nan,
         block=block,
     )
-
-
-def _weighted_var(values: np.ndarray, select: np.ndarray) -> np.ndarray:
-    """Row-wise sample variance (ddof 1) of the selected entries; NaN with fewer than 2."""
-    w = select.astype(np.float64)
-    count = w.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = (w * values).sum(axis=-1) / count
-        ss = (w * (values - mean[..., None]) ** 2).sum(axis=-1)
-        out: np.ndarray = np.where(count >= 2, ss / (count - 1.0), np.nan)
-    return out
 
 
 def _stress_correlation(

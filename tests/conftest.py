@@ -19,7 +19,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
     Built once, by the controller (or the only process) and before any xdist worker starts, with
     the same code path a report run uses; the golden notebooks read it as ``panel_dir="panel"``.
+    The kernels nbval starts get the report's native thread limits, as the golden run's kernels
+    did (a BLAS reduction's last digits depend on its thread count).
     """
+    from analysis.report import KERNEL_THREADS, kernel_env
+
+    os.environ.update(kernel_env(KERNEL_THREADS))
     if getattr(config.option, "nbval", False) and not hasattr(config, "workerinput"):
         from analysis.report import build_golden_panel
 

@@ -190,6 +190,23 @@ def test_no_planted_effect_gives_roughly_uniform_p_values(monkeypatch: pytest.Mo
     assert 0.33 < p_arr.mean() < 0.67
 
 
+def test_block_layout_equals_the_blockwise_loop() -> None:
+    """The vectorised layout is the one-permutation-at-a-time construction on the same draws."""
+    from analysis.ai_news import _laid_out_blocks
+
+    rng = np.random.default_rng(1)
+    for n, block in [(103, 10), (100, 10), (41, 7), (20, 20)]:
+        m = -(-n // block)
+        offsets = rng.integers(block, size=30)
+        orders = rng.permuted(np.tile(np.arange(m), (30, 1)), axis=1)
+        expected = np.empty((30, n), dtype=np.int64)
+        for k in range(30):
+            rolled = np.roll(np.arange(n), -offsets[k])
+            chunks = [rolled[i : i + block] for i in range(0, n, block)]
+            expected[k] = np.roll(np.concatenate([chunks[j] for j in orders[k]]), offsets[k])
+        np.testing.assert_array_equal(_laid_out_blocks(n, block, offsets, orders), expected)
+
+
 def test_block_permutations_are_permutations() -> None:
     rng = np.random.default_rng(0)
     idx = _block_permutations(103, 10, 50, rng)

@@ -11,11 +11,15 @@ from scipy import stats
 from analysis.bootstrap import (
     MIN_EXPECTED_BLOCKS,
     correlation_influence,
+    moment_correlation,
+    moment_variance,
     normal_interval,
     normal_pvalue,
     optimal_block,
     percentile_interval,
+    resample_counts,
     resample_indices,
+    resample_moments,
     rowwise_correlation,
     standard_error,
     stationary_positions,
@@ -128,3 +132,47 @@ def test_intervals_and_pvalues() -> None:
 def test_bad_arguments(call: object, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         call()  # type: ignore[operator]
+
+
+def test_resample_counts_count_each_position() -> None:
+    idx = np.array([[0, 0, 2, 3], [1, 1, 1, 1]])
+    np.testing.assert_array_equal(resample_counts(idx, 5), [[2, 0, 1, 1, 0], [0, 4, 0, 0, 0]])
+
+
+def test_moment_statistics_equal_the_gathered_resamples() -> None:
+    """Correlations and variances from resample sums equal those of the gathered resamples."""
+    rng = np.random.default_rng(5)
+    n = 300
+    x = 50.0 + rng.standard_normal(n)  # a large mean: centring keeps the sums precise
+    y = 0.6 * x + rng.standard_normal(n)
+    c = rng.standard_t(4, n) * 0.02
+    stress = rng.random(n) < 0.2
+    idx = resample_indices(n, block=5.0, reps=400, seed=1)
+    mom = resample_moments(resample_counts(idx, n), x, y, c, groups=stress)
+    assert mom.shape == (400, 2, 1 + 3 + 6)
+    xb, yb, cb, sb = x[idx], y[idx], c[idx], stress[idx]
+    for g, sel in enumerate([sb, ~sb]):
+        close = np.testing.assert_allclose
+        close(moment_correlation(mom[:, g], 3), rowwise_correlation(xb, yb, sel), atol=1e-12)
+        close(moment_correlation(mom[:, g], 3, 2, 0), rowwise_correlation(cb, xb, sel), atol=1e-12)
+        w = sel.astype(float)
+        mean = (w * cb).sum(axis=1) / w.sum(axis=1)
+        var = (w * (cb - mean[:, None]) ** 2).sum(axis=1) / (w.sum(axis=1) - 1)
+        np.testing.assert_allclose(moment_variance(mom[:, g], 3, 2), var, rtol=1e-10)
+    plain = resample_moments(resample_counts(idx, n), x, y)
+    np.testing.assert_allclose(moment_correlation(plain[:, 0], 2), rowwise_correlation(xb, yb), atol=1e-12)
+
+
+def test_moment_statistics_are_nan_where_the_gathered_ones_are() -> None:
+    """A constant resample, or fewer than 3 (correlation) or 2 (variance) observations: NaN."""
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    y = np.array([2.0, 1.0, 4.0, 3.0, 6.0])
+    groups = np.array([True, True, False, False, False])
+    idx = np.array([[2, 2, 2, 2, 2], [0, 1, 2, 3, 4], [0, 2, 3, 4, 4], [0, 0, 2, 3, 4]])
+    mom = resample_moments(resample_counts(idx, 5), x, y, groups=groups)
+    both = moment_correlation(resample_moments(resample_counts(idx, 5), x, y)[:, 0], 2)
+    assert np.isnan(both[0]) and np.isfinite(both[1:]).all()
+    stressed = moment_correlation(mom[:, 0], 2)
+    assert np.isnan(stressed).all()  # at most two stress observations in every resample
+    np.testing.assert_array_equal(np.isnan(moment_variance(mom[:, 0], 2, 0)), [True, False, True, False])
+    assert moment_variance(mom[:, 0], 2, 0)[3] == 0.0  # two copies of one value: zero spread

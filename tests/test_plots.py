@@ -713,6 +713,7 @@ def test_figure_png_widens_the_image_for_content_past_the_canvas() -> None:
     assert _png_image(plots.figure_png(fig)).shape[1] > width_px + 20
 
 
+@pytest.mark.filterwarnings("ignore:constrained_layout not applied")
 def test_figure_png_widens_for_an_axes_text_past_the_canvas_and_crops_other_layouts() -> None:
     fig = CASES["rolling_betas"](False)
     width_px = fig.get_size_inches()[0] * plots.FIG_DPI
