@@ -57,7 +57,7 @@ import pandas as pd
 from . import atomic, config
 from ._typing import DateLike
 from ._validation import as_timestamp, check_choice, check_int
-from .calendar import exchange_calendar, sessions
+from .calendar import session_grid, sessions
 from .errors import CacheError, ConfigError, DataFetchError, DataQualityError
 from .universe import load_universe, validate_ticker, validate_tickers
 
@@ -1298,7 +1298,7 @@ def known_from(filed: pd.Series) -> pd.Series:
     if not mask.any():
         return out
     present = dates[mask]
-    last = pd.Timestamp(exchange_calendar().last_session)
+    last = pd.Timestamp(session_grid()[-1])
     last = last.tz_localize(None) if last.tz is not None else last
     if present.max() >= last:
         raise ConfigError(

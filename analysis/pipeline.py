@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import as_timestamp
-from .calendar import calendar_bounds, exchange_calendar
+from .calendar import SESSION_FILE, calendar_bounds, exchange_calendar, load_session_file
 from .calendar import sessions as xnys_sessions
 from .clean import CleanConfig, CleanResult, clean_panel, read_processed
 from .config import DEFAULT_AS_OF, DEFAULT_START
@@ -541,6 +541,7 @@ def open_panel(request: StudyRequest | Mapping[str, Any], panel_dir: str | Path 
         result = build_panel(req, universe=uni)
     else:
         result = read_processed(Path(panel_dir))
+        load_session_file(Path(panel_dir) / SESSION_FILE)  # the runner's calendar, if it left one
         built_for = result.summary.get("request")
         if built_for != req.to_dict():
             raise ConfigError(

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, atomic
+from .calendar import write_session_file
 from .clean import CleanResult, write_outputs
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 from .coverage import Coverage
@@ -813,6 +814,7 @@ def _publish_inputs(staging: Path, request: StudyRequest, panel: CleanResult) ->
     """Publish the panel and the fundamentals the notebooks read; the quality report's relative path."""
     paths = write_outputs(panel, staging / "data")
     publish_fundamentals(build_fundamentals(request), staging / "data")
+    write_session_file(staging / "data")  # the kernels' calendar, without importing exchange_calendars
     return paths["quality_md"].relative_to(staging).as_posix()
 
 
@@ -983,6 +985,7 @@ def build_golden_panel(directory: Path = GOLDEN_PANEL_DIR) -> Path:
         request = golden_request()
         write_outputs(build_panel(request), directory)
         publish_fundamentals(build_fundamentals(request), directory)
+        write_session_file(directory)
     return directory
 
 

@@ -51,6 +51,10 @@ def test_synthetic_report_is_watermarked(tmp_path: Path) -> None:
     assert "SYNTHETIC DEMO DATA" in (out / "index.html").read_text()
     assert "SYNTHETIC DEMO DATA" in (out / "01-data-quality.html").read_text()
     assert json.loads((out / "metrics.json").read_text())["run"]["synthetic"] is True
+    # the kernels' calendar is published beside the panel, for this calendar and day
+    from analysis import calendar
+
+    assert calendar.load_session_file(out / "data" / calendar.SESSION_FILE)
 
 
 @pytest.mark.slow
