@@ -572,11 +572,20 @@ def _exclude_spikes(
 # --------------------------------------------------------------------------- panel
 
 
-def _market_move(series: dict[str, pd.Series], equity: list[str]) -> pd.Series:
-    """Median same-day log move across equity tickers (needs MIN_PEERS_FOR_MARKET_MOVE)."""
-    if not equity:
+def _equity_moves(series: dict[str, pd.Series], equity: list[str]) -> pd.DataFrame:
+    """Daily log moves of the equity tickers, one column each (on the union of their dates)."""
+    return pd.DataFrame({t: np.log(series[t]).diff() for t in equity if t in series})
+
+
+def _market_move(moves: pd.DataFrame, exclude: str) -> pd.Series:
+    """Median same-day log move across the other equity tickers (needs MIN_PEERS_FOR_MARKET_MOVE).
+
+    Dates with fewer peers give 0.0, as do dates missing from the result (callers reindex
+    with ``fillna(0.0)``), so computing ``moves`` once for all tickers changes nothing.
+    """
+    if moves.empty:
         return pd.Series(dtype=float)
-    r = pd.DataFrame({t: np.log(series[t]).diff() for t in equity if t in series})
+    r = moves.drop(columns=[exclude], errors="ignore")
     med = r.median(axis=1, skipna=True)
     med[r.notna().sum(axis=1) < MIN_PEERS_FOR_MARKET_MOVE] = 0.0
     return med
@@ -654,6 +663,7 @@ def _repair_all(
 ) -> _Repaired:
     """Step 5 for every ticker, and the intraday lows/highs carried to the repaired basis."""
     equity = [t for t in basic if not uni.is_crypto(t) and len(basic[t])]
+    moves = _equity_moves(basic, equity)  # once, not once per ticker (each a 20-column union)
     out = _Repaired(cleaned={}, lows={}, highs={})
     for ticker, close in basic.items():
         q = quality[ticker]
@@ -661,11 +671,7 @@ def _repair_all(
             out.cleaned[ticker] = close
             continue
         # Crypto has no session-based peer move; equities use the median of the other equities.
-        market_t = (
-            pd.Series(dtype=float)
-            if uni.is_crypto(ticker)
-            else _market_move(basic, [t for t in equity if t != ticker])
-        )
+        market_t = pd.Series(dtype=float) if uni.is_crypto(ticker) else _market_move(moves, ticker)
         cleaned = _repair_jumps(ticker, close, market_t, q, cfg)
         out.cleaned[ticker] = cleaned
         factor = cleaned / close.reindex(cleaned.index)
