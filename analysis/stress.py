@@ -1140,6 +1140,41 @@ def _tail_counts(values: np.ndarray, level: float, tail: Tail) -> tuple[np.ndarr
     return hits[..., 0], hits[..., 1], hits.all(axis=-1)
 
 
+def _resampled_tail_counts(
+    values: np.ndarray, idx: np.ndarray, level: float, tail: Tail
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tail days of x, y and both in every resample ``values[idx]``, without gathering it.
+
+    Equals the row sums of :func:`_tail_counts` of ``values[idx]`` (thresholds by numpy's
+    linear quantile of each resample): a resample's order statistics are the sorted data at
+    the order statistics of its ranks, so sorting ``(reps, n)`` integer ranks replaces the
+    ``(reps, n, 2)`` float gather and quantile (about 3x less work).
+    """
+    n = idx.shape[1]
+    # numpy's "linear" quantile: order statistics lo and lo + 1 of n, weight g on the upper
+    virtual = level * (n - 1)
+    lo = int(np.floor(virtual))
+    hi = min(lo + 1, n - 1)
+    g = virtual - lo
+    hits = []
+    for j in range(values.shape[1]):
+        order = np.argsort(values[:, j], kind="stable")
+        ranked = values[order, j]
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        r = rank[idx]
+        kth = np.partition(r, [lo, hi], axis=1)
+        a, b = ranked[kth[:, lo]], ranked[kth[:, hi]]
+        diff = b - a
+        thr = b - diff * (1.0 - g) if g >= 0.5 else a + diff * g  # numpy's _lerp
+        if tail == "lower":
+            hits.append(r <= (np.searchsorted(ranked, thr, side="right") - 1)[:, None])
+        else:
+            hits.append(r >= np.searchsorted(ranked, thr, side="left")[:, None])
+    hx, hy = hits
+    return hx.sum(axis=1), hy.sum(axis=1), (hx & hy).sum(axis=1)
+
+
 def _tail_coexceedance(
     returns: pd.DataFrame, x: str, y: str, qq: float, tail: Tail, reps: int, rng: np.random.Generator
 ) -> TailCoexceedance:
@@ -1168,9 +1203,9 @@ def _tail_coexceedance(
     if n >= MIN_BOOTSTRAP_OBS:
         block = optimal_block(np.column_stack([hb, hx, hy]).astype(np.float64))
         idx = resample_indices(n, block=block, reps=reps, seed=rng)
-        bx, by, bb = _tail_counts(values[idx], level, tail)
+        bx, by, bb = _resampled_tail_counts(values, idx, level, tail)
         with np.errstate(divide="ignore", invalid="ignore"):
-            draws = bb.sum(axis=-1) * n / (bx.sum(axis=-1) * by.sum(axis=-1)).astype(np.float64)
+            draws = bb * n / (bx * by).astype(np.float64)
         ratio_se = standard_error(draws)
     return TailCoexceedance(
         x=x,

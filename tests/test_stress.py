@@ -451,3 +451,22 @@ def test_real_stress_is_past_only_and_btc_pairs_use_btc(real_returns: pd.DataFra
     assert btc_iren["delta"] != pytest.approx(stress_delta(real_returns, on_pair, conditioning="^NDX"))
     out = table.loc[("^NDX", "BTC-USD", "excluding 2022")]
     assert out["n_stress"] == by_year.drop(index=2022)["stress"].sum()
+
+
+@pytest.mark.parametrize("tail,level", [("lower", 0.05), ("upper", 0.95), ("lower", 0.013), ("upper", 0.9)])
+def test_resampled_tail_counts_equal_the_gathered_resamples(tail: str, level: float) -> None:
+    """Rank-based tail counts equal thresholds by np.quantile on every gathered resample (ties too)."""
+    from analysis.bootstrap import resample_indices
+    from analysis.stress import _resampled_tail_counts, _tail_counts
+
+    rng = np.random.default_rng(11)
+    for trial in range(12):
+        n = int(rng.integers(15, 400))
+        values = rng.standard_t(4, size=(n, 2))
+        if trial % 2:
+            values = np.round(values, 1)  # many ties, some at the thresholds
+        idx = resample_indices(n, block=float(rng.uniform(1, 6)), reps=40, seed=trial)
+        hx, hy, hb = _tail_counts(values[idx], level, tail)  # type: ignore[arg-type]
+        got = _resampled_tail_counts(values, idx, level, tail)  # type: ignore[arg-type]
+        for expected, actual in zip((hx.sum(-1), hy.sum(-1), hb.sum(-1)), got, strict=True):
+            np.testing.assert_array_equal(actual, expected)
