@@ -90,13 +90,13 @@ NOTEBOOKS: tuple[str, ...] = (
 #: Typical seconds of each notebook in a report with fundamentals (``make bench``): the runner
 #: starts the longest first, so the workers finish together instead of one idling at the end.
 NOTEBOOK_COST: dict[str, float] = {
-    "01-data-quality": 3.0,
-    "02-correlations": 10.5,
-    "03-miner-exposure": 7.5,
-    "04-event-study": 4.8,
-    "05-article-claims": 4.7,
-    "06-dynamics-and-spillovers": 10.0,
-    "07-balance-sheets": 10.5,
+    "01-data-quality": 2.4,
+    "02-correlations": 8.1,
+    "03-miner-exposure": 6.4,
+    "04-event-study": 3.6,
+    "05-article-claims": 3.6,
+    "06-dynamics-and-spillovers": 7.8,
+    "07-balance-sheets": 8.4,
 }
 #: Notebook 07 without fundamentals (``fundamentals="none"``): only its header and notes.
 NO_FUNDAMENTALS_COST = 2.0
