@@ -326,30 +326,46 @@ class AINewsComparison:
         return out
 
 
+def _block_draws(n: int, block: int, n_perm: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Random block-grid offsets ``(n_perm,)`` and block orders ``(n_perm, blocks)`` of the permutations."""
+    m = -(-n // block)  # blocks per row
+    offsets = rng.integers(block, size=n_perm)
+    orders = rng.permuted(np.tile(np.arange(m), (n_perm, 1)), axis=1)
+    return offsets, orders
+
+
 def _block_permutations(n: int, block: int, n_perm: int, rng: np.random.Generator) -> np.ndarray:
     """(n_perm, n) row indices: blocks of ``block`` rows in random order, random block grid offset.
 
     Row ``k`` cuts the circle of rows into blocks of ``block`` starting at a random offset
     (the last block is shorter when ``block`` does not divide ``n``), puts the blocks in a
-    random order and lays them out from that offset again. All rows are built at once.
+    random order and lays them out from that offset again. The test uses only where the news
+    rows land (:func:`_news_positions`); this full layout defines the scheme.
     """
-    m = -(-n // block)  # blocks per row
-    offsets = rng.integers(block, size=n_perm)
-    orders = rng.permuted(np.tile(np.arange(m), (n_perm, 1)), axis=1)
+    offsets, orders = _block_draws(n, block, n_perm, rng)
     return _laid_out_blocks(n, block, offsets, orders)
+
+
+def _slots(n: int, block: int, orders: np.ndarray) -> np.ndarray:
+    """First laid-out position of each slot ``(n_perm, blocks)`` (the last block may be short)."""
+    sizes = np.full(orders.shape[1], block, dtype=np.int64)
+    sizes[-1] = n - (orders.shape[1] - 1) * block
+    slot_sizes = sizes[orders]
+    starts: np.ndarray = np.cumsum(slot_sizes, axis=1) - slot_sizes
+    return starts
 
 
 def _laid_out_blocks(n: int, block: int, offsets: np.ndarray, orders: np.ndarray) -> np.ndarray:
     """Row indices of :func:`_block_permutations` from its draws (grid offsets, block orders)."""
-    n_perm, m = orders.shape
-    sizes = np.full(m, block, dtype=np.int64)
-    sizes[-1] = n - (m - 1) * block
-    slot_sizes = sizes[orders]  # (n_perm, m): size of the block in each slot
-    slot_starts = np.cumsum(slot_sizes, axis=1) - slot_sizes
-    flat_sizes = slot_sizes.ravel()
+    n_perm = orders.shape[0]
+    sizes = np.full(orders.shape[1], block, dtype=np.int64)
+    sizes[-1] = n - (orders.shape[1] - 1) * block
+    slot_sizes = sizes[orders].ravel()
     # for every output position: its slot's block and its step within that block
-    blocks = np.repeat(orders.ravel(), flat_sizes).reshape(n_perm, n)
-    within = np.arange(n)[None, :] - np.repeat(slot_starts.ravel(), flat_sizes).reshape(n_perm, n)
+    blocks = np.repeat(orders.ravel(), slot_sizes).reshape(n_perm, n)
+    within = np.arange(n)[None, :] - np.repeat(_slots(n, block, orders).ravel(), slot_sizes).reshape(
+        n_perm, n
+    )
     laid = (blocks * block + within + offsets[:, None]) % n  # row taken at each laid-out position
     out = np.empty((n_perm, n), dtype=np.int64)
     cols = (np.arange(n)[None, :] + offsets[:, None]) % n  # laid out from the offset again
@@ -357,29 +373,53 @@ def _laid_out_blocks(n: int, block: int, offsets: np.ndarray, orders: np.ndarray
     return out
 
 
-def _group_corr(d: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pearson correlation on rows with ``d`` true and false; ``d`` has shape (P, n)."""
+def _news_positions(
+    rows: np.ndarray, n: int, block: int, offsets: np.ndarray, orders: np.ndarray
+) -> np.ndarray:
+    """Where :func:`_laid_out_blocks` puts each of ``rows``: ``(n_perm, len(rows))`` positions.
 
-    def corr(w: np.ndarray) -> np.ndarray:
-        n = w.sum(axis=1)
-        sx, sy = w @ x, w @ y
+    The inverse of each permutation at the news rows only: a few dozen values per
+    permutation instead of all ``n`` (the statistics need only the news rows' positions).
+    """
+    shifted = (np.asarray(rows, dtype=np.int64)[None, :] - offsets[:, None]) % n  # in the rolled circle
+    blocks, within = shifted // block, shifted % block
+    slot_of_block = np.argsort(orders, axis=1)
+    slot = np.take_along_axis(slot_of_block, blocks, axis=1)
+    laid = np.take_along_axis(_slots(n, block, orders), slot, axis=1) + within
+    out: np.ndarray = (laid + offsets[:, None]) % n
+    return out
+
+
+def _group_sums(pos: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, float]:
+    """Sums of ``values`` at each row of positions ``pos`` (P, k), and the total over all rows."""
+    return values[pos].sum(axis=1), float(values.sum())
+
+
+def _group_corr(pos: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson correlation on the news rows at ``pos`` (P, k) and on the other rows."""
+    k, n = pos.shape[1], len(x)
+    sums = [_group_sums(pos, v) for v in (x, y, x * y, x * x, y * y)]
+
+    def corr(part: list[np.ndarray], count: float) -> np.ndarray:
+        sx, sy, sxy, sxx, syy = part
         with np.errstate(divide="ignore", invalid="ignore"):
-            cxy = w @ (x * y) - sx * sy / n
-            cxx = w @ (x * x) - sx * sx / n
-            cyy = w @ (y * y) - sy * sy / n
+            cxy = sxy - sx * sy / count
+            cxx = sxx - sx * sx / count
+            cyy = syy - sy * sy / count
             out: np.ndarray = cxy / np.sqrt(cxx * cyy)
         return out
 
-    w = d.astype(np.float64)
-    return corr(w), corr(1.0 - w)
+    news = [s for s, _ in sums]
+    other = [total - s for s, total in sums]
+    return corr(news, float(k)), corr(other, float(n - k))
 
 
-def _group_share(d: np.ndarray, joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    w = d.astype(np.float64)
-    n1 = w.sum(axis=1)
-    hits = w @ joint
+def _group_share(pos: np.ndarray, joint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of joint tail days among the news rows at ``pos`` (P, k) and among the other rows."""
+    k, n = pos.shape[1], len(joint)
+    hits, total = _group_sums(pos, joint)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return hits / n1, (joint.sum() - hits) / (d.shape[1] - n1)
+        return hits / k, (total - hits) / (n - k)
 
 
 def _pvalue(observed: float, null: np.ndarray, alternative: str) -> float:
@@ -490,15 +530,17 @@ def ai_news_comparison(
         if n:
             thresholds = np.quantile(pair.to_numpy(), q, axis=0)
             joint = ((x <= thresholds[0]) & (y <= thresholds[1])).astype(np.float64)
+        rows_news = np.flatnonzero(d)
         observed = {
-            "correlation": _group_corr(d[None, :], x, y),
-            "coexceedance": _group_share(d[None, :], joint),
+            "correlation": _group_corr(rows_news[None, :], x, y),
+            "coexceedance": _group_share(rows_news[None, :], joint),
         }
         null: dict[str, np.ndarray] = {}
         if not reason:
-            perm = d[_block_permutations(n, blk, n_perm, rng)]
-            c1, c0 = _group_corr(perm, x, y)
-            s1, s0 = _group_share(perm, joint)
+            offsets, orders = _block_draws(n, blk, n_perm, rng)
+            pos = _news_positions(rows_news, n, blk, offsets, orders)
+            c1, c0 = _group_corr(pos, x, y)
+            s1, s0 = _group_share(pos, joint)
             null = {"correlation": c1 - c0, "coexceedance": s1 - s0}
         for stat in _STATISTICS:
             news_v, other_v = float(observed[stat][0][0]), float(observed[stat][1][0])

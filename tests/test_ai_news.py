@@ -207,6 +207,42 @@ def test_block_layout_equals_the_blockwise_loop() -> None:
         np.testing.assert_array_equal(_laid_out_blocks(n, block, offsets, orders), expected)
 
 
+def test_news_positions_invert_the_layout_and_give_the_weighted_statistics() -> None:
+    """Positions of the news rows equal the inverse of the full layout; statistics match weights."""
+    from analysis.ai_news import _block_draws, _group_corr, _group_share, _laid_out_blocks, _news_positions
+
+    rng = np.random.default_rng(2)
+    for n, block in [(103, 10), (240, 20), (41, 7)]:
+        offsets, orders = _block_draws(n, block, 60, rng)
+        idx = _laid_out_blocks(n, block, offsets, orders)
+        rows = np.sort(rng.choice(n, size=9, replace=False))
+        pos = _news_positions(rows, n, block, offsets, orders)
+        np.testing.assert_array_equal(pos, np.argsort(idx, axis=1)[:, rows])
+        # the news flag moved with its row: weights d[idx] select exactly these positions
+        d = np.zeros(n, dtype=bool)
+        d[rows] = True
+        w = d[idx].astype(float)
+        x, y = rng.standard_normal(n), rng.standard_normal(n)
+        joint = (rng.random(n) < 0.1).astype(float)
+
+        def corr(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            k = weights.sum(axis=1)
+            sx, sy = weights @ x, weights @ y
+            cxy, cxx, cyy = (
+                weights @ (x * y) - sx * sy / k,
+                weights @ (x * x) - sx**2 / k,
+                weights @ (y * y) - sy**2 / k,
+            )
+            return np.asarray(cxy / np.sqrt(cxx * cyy))
+
+        news, other = _group_corr(pos, x, y)
+        np.testing.assert_allclose(news, corr(w, x, y), atol=1e-12)
+        np.testing.assert_allclose(other, corr(1.0 - w, x, y), atol=1e-12)
+        share_news, share_other = _group_share(pos, joint)
+        np.testing.assert_allclose(share_news, (w @ joint) / 9, atol=1e-15)
+        np.testing.assert_allclose(share_other, ((1.0 - w) @ joint) / (n - 9), atol=1e-15)
+
+
 def test_block_permutations_are_permutations() -> None:
     rng = np.random.default_rng(0)
     idx = _block_permutations(103, 10, 50, rng)
