@@ -346,11 +346,17 @@ def _block_permutations(n: int, block: int, n_perm: int, rng: np.random.Generato
     return _laid_out_blocks(n, block, offsets, orders)
 
 
-def _slots(n: int, block: int, orders: np.ndarray) -> np.ndarray:
-    """First laid-out position of each slot ``(n_perm, blocks)`` (the last block may be short)."""
+def _slot_sizes(n: int, block: int, orders: np.ndarray) -> np.ndarray:
+    """Size of the block in each slot ``(n_perm, blocks)``: ``block``, the last block shorter."""
     sizes = np.full(orders.shape[1], block, dtype=np.int64)
     sizes[-1] = n - (orders.shape[1] - 1) * block
-    slot_sizes = sizes[orders]
+    out: np.ndarray = sizes[orders]
+    return out
+
+
+def _slots(n: int, block: int, orders: np.ndarray) -> np.ndarray:
+    """First laid-out position of each slot ``(n_perm, blocks)``."""
+    slot_sizes = _slot_sizes(n, block, orders)
     starts: np.ndarray = np.cumsum(slot_sizes, axis=1) - slot_sizes
     return starts
 
@@ -358,9 +364,7 @@ def _slots(n: int, block: int, orders: np.ndarray) -> np.ndarray:
 def _laid_out_blocks(n: int, block: int, offsets: np.ndarray, orders: np.ndarray) -> np.ndarray:
     """Row indices of :func:`_block_permutations` from its draws (grid offsets, block orders)."""
     n_perm = orders.shape[0]
-    sizes = np.full(orders.shape[1], block, dtype=np.int64)
-    sizes[-1] = n - (orders.shape[1] - 1) * block
-    slot_sizes = sizes[orders].ravel()
+    slot_sizes = _slot_sizes(n, block, orders).ravel()
     # for every output position: its slot's block and its step within that block
     blocks = np.repeat(orders.ravel(), slot_sizes).reshape(n_perm, n)
     within = np.arange(n)[None, :] - np.repeat(_slots(n, block, orders).ravel(), slot_sizes).reshape(

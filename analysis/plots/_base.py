@@ -883,6 +883,11 @@ def _figure_dpi(fig: Figure, dpi: float) -> Iterator[None]:
             fig.set_dpi(old)
 
 
+def _face_rgba(fig: Figure) -> np.ndarray:
+    """The figure's face colour as 4 bytes (RGBA), as the Agg canvas stores it."""
+    return np.asarray(mcolors.to_rgba_array(fig.get_facecolor())[0] * 255, dtype=np.uint8)
+
+
 def _crop_box(fig: Figure, canvas: Any, pixels: np.ndarray) -> tuple[int, int, int, int] | None:
     """Pixel box ``(x0, y0, x1, y1)`` of the figure's content on the drawn canvas; None if off-canvas.
 
@@ -913,7 +918,7 @@ def _crop_box(fig: Figure, canvas: Any, pixels: np.ndarray) -> tuple[int, int, i
             ext = artist.get_window_extent(renderer)  # display pixels, origin bottom left
             if ext.x0 < -0.5 or ext.y0 < -0.5 or ext.x1 > cols + 0.5 or ext.y1 > rows + 0.5:
                 return None
-    face = np.asarray(mcolors.to_rgba_array(fig.get_facecolor())[0] * 255, dtype=np.uint8)
+    face = _face_rgba(fig)
     ink = pixels.view(np.uint32)[..., 0] != face.view(np.uint32)[0]
     inked_rows, inked_cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if inked_rows.size == 0:
@@ -938,7 +943,7 @@ def _cropped_png(fig: Figure, canvas: Any) -> bytes | None:
     x0, y0, x1, y1 = box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
     crop = pixels[max(0, y0) : min(rows, y1), max(0, x0) : min(cols, x1)]
     # padding past the canvas edge in the figure's face colour, as savefig adds it
-    face = np.asarray(mcolors.to_rgba_array(fig.get_facecolor())[0] * 255, dtype=np.uint8)
+    face = _face_rgba(fig)
     framed = np.empty((y1 - y0, x1 - x0, 4), dtype=np.uint8)
     framed[...] = face
     top, left = max(0, -y0), max(0, -x0)
