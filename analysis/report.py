@@ -233,9 +233,7 @@ def _cell_timings(nb: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def _execute_one(
-    name: str, src_dir: Path, out_dir: Path, parameters: dict[str, Any], *, threads: int = 1
-) -> NotebookRun:
+def _execute_one(name: str, src_dir: Path, out_dir: Path, parameters: dict[str, Any]) -> NotebookRun:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -259,7 +257,7 @@ def _execute_one(
             # The kernel starts in out_dir without a process-wide chdir (papermill's cwd= does one).
             resources={"metadata": {"path": str(out_dir)}},
             extra_arguments=list(KERNEL_ARGS),
-            kernel_manager_class=_kernel_manager_class(threads),
+            kernel_manager_class=_kernel_manager_class(KERNEL_THREADS),
         )
     except PapermillExecutionError as exc:
         return NotebookRun(
@@ -309,11 +307,10 @@ def execute_notebooks(
     :data:`KERNEL_THREADS` threads unless the environment already sets them.
     """
     source = src_dir or NOTEBOOKS_DIR
-    threads = KERNEL_THREADS
     _compile_package()
 
     def one(name: str) -> NotebookRun:
-        run = _execute_one(name, source, out_dir, parameters, threads=threads)
+        run = _execute_one(name, source, out_dir, parameters)
         if after is not None and run.error is None:
             after(run)
         return run

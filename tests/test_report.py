@@ -88,11 +88,8 @@ def test_runner_starts_the_longest_notebooks_first_and_exports_in_the_worker(
     started: list[str] = []
     exported: list[str] = []
 
-    def fake_execute(
-        name: str, src: Path, out: Path, params: dict[str, object], *, threads: int
-    ) -> report.NotebookRun:
+    def fake_execute(name: str, src: Path, out: Path, params: dict[str, object]) -> report.NotebookRun:
         started.append(name)
-        assert threads == report.KERNEL_THREADS == 1
         return report.NotebookRun(
             name, out / f"{name}.ipynb", 0.0, error="boom" if name == "07-balance-sheets" else None
         )
