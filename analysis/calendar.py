@@ -6,6 +6,10 @@ trades every calendar day; its daily bar closes at the end of the UTC day.
 The "expected dates" of a ticker (:func:`trading_days`) are the XNYS sessions for
 equities and every calendar day for crypto; the cache, the fetch layer and the
 coverage checks all use this one definition to decide what a download lacks.
+
+Session queries read one sorted grid of sessions (:func:`session_grid`). The report
+runner writes it beside the panel (:func:`write_session_file`), and notebook kernels
+load it (:func:`load_session_file`) instead of importing and building the calendar.
 """
 
 from __future__ import annotations
