@@ -59,7 +59,7 @@ from .config import NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 from .coverage import Coverage
 from .errors import ConfigError, ReportBusyError, ReportError
 from .pipeline import SYNTHETIC_BANNER, StudyRequest, build_fundamentals, build_panel, publish_fundamentals
-from .study import to_jsonable
+from .study import PROFILE_DIR, to_jsonable
 from .universe import load_universe
 
 __all__ = [
@@ -204,33 +204,60 @@ class NotebookRun:
     cell: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     title: str = ""
+    #: Third-party modules the notebook's kernel had loaded (its profile; empty if it failed),
+    #: as :func:`analysis.study.loaded_modules` lists them.
+    modules: tuple[str, ...] = ()
+
+    @property
+    def libraries(self) -> list[str]:
+        """The top-level packages of :attr:`modules`."""
+        return sorted({m.partition(".")[0] for m in self.modules})
 
 
 # --------------------------------------------------------------------------- notebook execution
 
 
-def _cell_timings(nb: dict[str, Any]) -> dict[str, float]:
-    """Kernel-side seconds per kind of cell, from papermill's metadata.
+def _cell_timings(nb: dict[str, Any], figures_s: float | None = None) -> dict[str, float]:
+    """Kernel-side seconds per kind of work, from papermill's cell metadata.
 
-    ``imports_s`` is the first code cell, ``figures_s`` the cells that showed an image,
-    ``compute_s`` the rest.
+    ``imports_s`` is the first code cell. ``figures_s`` is what the notebook measured building and
+    rendering its figures (:attr:`analysis.study.Notebook.figure_seconds`); without that
+    measurement (a notebook that stopped early), the cells that showed an image. ``compute_s``
+    is the rest of the cells' time.
     """
-    imports = figures = compute = 0.0
+    imports = shown = 0.0
+    cells = 0.0
     code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
     for i, cell in enumerate(code):
         d = float(cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
+        cells += d
         if i == 0:
             imports += d
         elif any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
-            figures += d
-        else:
-            compute += d
+            shown += d
+    figures = min(figures_s, cells - imports) if figures_s is not None else shown
     return {
-        "cells_s": round(imports + figures + compute, 3),
+        "cells_s": round(cells, 3),
         "imports_s": round(imports, 3),
-        "figures_s": round(figures, 3),
-        "compute_s": round(compute, 3),
+        "figures_s": round(max(figures, 0.0), 3),
+        "compute_s": round(max(cells - imports - figures, 0.0), 3),
     }
+
+
+def _take_profile(out_dir: Path, name: str) -> tuple[float | None, tuple[str, ...]]:
+    """The notebook's own profile (figure seconds, modules), removed once read; (None, ()) if none."""
+    path = out_dir / PROFILE_DIR / f"{name}.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        path.unlink()
+    except (OSError, ValueError):
+        return None, ()
+    figures = doc.get("figures_s") if isinstance(doc, dict) else None
+    modules = doc.get("modules") if isinstance(doc, dict) else None
+    return (
+        float(figures) if isinstance(figures, int | float) else None,
+        tuple(str(x) for x in modules) if isinstance(modules, list) else (),
+    )
 
 
 def _execute_one(name: str, src_dir: Path, out_dir: Path, parameters: dict[str, Any]) -> NotebookRun:
@@ -270,7 +297,8 @@ def _execute_one(name: str, src_dir: Path, out_dir: Path, parameters: dict[str, 
     except Exception as exc:  # a kernel that died or failed to start: name it, keep the others
         return NotebookRun(name, dst, time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
     run = NotebookRun(name, dst, time.perf_counter() - t0)
-    run.timings = _cell_timings(json.loads(dst.read_text(encoding="utf-8")))
+    figures_s, run.modules = _take_profile(out_dir, name)
+    run.timings = _cell_timings(json.loads(dst.read_text(encoding="utf-8")), figures_s)
     return run
 
 
@@ -790,6 +818,8 @@ def _run_in(
     """Publish the data, run the notebooks, collect, write the summary files, publish the report."""
     quality_report = _publish_inputs(staging, request, panel)
     runs = _run_notebooks(staging, request, opts)
+    shutil.rmtree(staging / PROFILE_DIR, ignore_errors=True)  # gathered into profile.json below
+    atomic.write_json(staging / "profile.json", _profile(runs))
     status = _base_status(request, panel, coverage, runs, t_data, quality_report)
     failed = [r for r in runs if r.error]
     if failed:
@@ -857,11 +887,29 @@ def _base_status(
         "failed_tickers": coverage.failed,
         "coverage": to_jsonable(coverage.summary_frame()),
         "notebooks": {
-            r.name: {"seconds": round(r.seconds, 2), "error": r.error, "cell": r.cell, **r.timings}
+            r.name: {
+                "seconds": round(r.seconds, 2),
+                "error": r.error,
+                "cell": r.cell,
+                **r.timings,
+                "libraries": r.libraries,
+            }
             for r in runs
         },
         "data_seconds": round(t_data, 2),
         "quality_report": quality_report,
+    }
+
+
+def _profile(runs: list[NotebookRun]) -> dict[str, Any]:
+    """``profile.json``: per notebook, where its kernel's time went and the modules it loaded.
+
+    ``make bench`` imports exactly these modules in one-cell kernels (the library floor).
+    """
+    return {
+        "notebooks": {
+            r.name: {"seconds": round(r.seconds, 2), **r.timings, "modules": list(r.modules)} for r in runs
+        }
     }
 
 

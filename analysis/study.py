@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,13 +32,21 @@ from .pipeline import SYNTHETIC_BANNER, StudyPanel, StudyRequest, open_panel, ti
 
 __all__ = [
     "COLUMN_LABELS",
+    "PROFILE_DIR",
     "SYNTHETIC_BANNER",
     "Notebook",
     "column_label",
     "format_table",
+    "loaded_modules",
     "start",
     "to_jsonable",
 ]
+
+#: Folder of ``output_dir`` where :meth:`Notebook.record` leaves the notebook's profile
+#: (``<name>.json``: seconds spent on figures, third-party modules loaded). The report runner
+#: gathers these into ``profile.json`` and ``status.json``, apart from the results: timings differ
+#: run to run, results must not.
+PROFILE_DIR = "profile"
 
 #: Decimals of floats in displayed tables.
 TABLE_DECIMALS = 3
@@ -220,6 +230,8 @@ class Notebook:
     tables: int = 0
     figure_titles: dict[str, str] = field(default_factory=dict)
     kept: dict[str, Any] = field(default_factory=dict)
+    #: Seconds spent building, rendering, saving and showing figures (profile only).
+    figure_seconds: float = 0.0
 
     # -- display -------------------------------------------------------------------
 
@@ -304,6 +316,7 @@ class Notebook:
 
         from .plots import figure_png, figure_title, save_figure
 
+        t0 = time.perf_counter()
         png = figure_png(fig)
         if self.output_dir is not None:
             save_figure(fig, self.output_dir / "figures", name, png=png)
@@ -313,6 +326,7 @@ class Notebook:
         plt.close(fig)
         # the title doubles as the image's alt text in the report's HTML
         display(Image(data=png, metadata={"alt": title} if title else None))  # type: ignore[no-untyped-call]
+        self.figure_seconds += time.perf_counter() - t0
 
     def plot(self, name: str, func: Any, *args: Any, **kwargs: Any) -> None:
         """Draw ``func(*args, **kwargs)`` with this run's source note and synthetic flag, then show it.
@@ -322,7 +336,10 @@ class Notebook:
         """
         kwargs.setdefault("note", self.panel.figure_note)
         kwargs.setdefault("synthetic", self.panel.synthetic)
-        self.figure(func(*args, **kwargs), name)
+        t0 = time.perf_counter()
+        fig = func(*args, **kwargs)
+        self.figure_seconds += time.perf_counter() - t0
+        self.figure(fig, name)
 
     # -- sections --------------------------------------------------------------------
 
@@ -392,6 +409,8 @@ class Notebook:
         clean: dict[str, Any] = to_jsonable(doc)
         if self.output_dir is not None:
             atomic.write_json(self.output_dir / "results" / f"{self.name}.json", clean)
+            profile = {"figures_s": round(self.figure_seconds, 3), "modules": loaded_modules()}
+            atomic.write_json(self.output_dir / PROFILE_DIR / f"{self.name}.json", profile)
         return clean
 
     # -- warnings --------------------------------------------------------------------
@@ -411,6 +430,25 @@ class Notebook:
         entry = {"category": category.__name__, "message": text}
         if entry not in self.warnings:
             self.warnings.append(entry)
+
+
+def loaded_modules() -> list[str]:
+    """Third-party modules loaded in this process: not the standard library's, not this package's.
+
+    Only public modules (no ``_private`` part) that no other listed module implies: importing
+    ``a.b.c`` imports ``a.b`` and ``a``, so those are left out. A kernel that imports just these
+    is the "library floor" of its notebook (``make bench``): what its imports cost before any of
+    the study's own work.
+    """
+    names = {
+        m
+        for m in list(sys.modules)
+        if m.partition(".")[0] not in sys.stdlib_module_names
+        and m.partition(".")[0] != __package__
+        and all(part.isidentifier() and not part.startswith("_") for part in m.split("."))
+    }
+    parents = {m.rpartition(".")[0] for m in names}
+    return sorted(names - parents)
 
 
 def start(

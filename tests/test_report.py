@@ -51,6 +51,13 @@ def test_synthetic_report_is_watermarked(tmp_path: Path) -> None:
     assert "SYNTHETIC DEMO DATA" in (out / "index.html").read_text()
     assert "SYNTHETIC DEMO DATA" in (out / "01-data-quality.html").read_text()
     assert json.loads((out / "metrics.json").read_text())["run"]["synthetic"] is True
+    # where the kernel's time went: figures as the notebook measured them, the modules it loaded
+    timing = json.loads((out / "status.json").read_text())["notebooks"]["01-data-quality"]
+    assert 0 < timing["figures_s"] <= timing["cells_s"] - timing["imports_s"]
+    assert {"pandas", "matplotlib", "numpy"} <= set(timing["libraries"])
+    profiled = json.loads((out / "profile.json").read_text())["notebooks"]["01-data-quality"]
+    assert "matplotlib.pyplot" in profiled["modules"] and profiled["figures_s"] == timing["figures_s"]
+    assert not (out / "profile").exists(), "the notebooks' profile files are gathered, not published"
     # the kernels' calendar is published beside the panel, for this calendar and day
     from analysis import calendar
 
@@ -194,3 +201,27 @@ def test_accessible_adds_focus_once_and_keeps_existing_alt() -> None:
     out = report._accessible(page)
     assert out.count('tabindex="0"') == 2 and 'jp-OutputArea-outputs">' in out
     assert 'alt="kept"' in out and f'<img alt="{report.NO_ALT}" src="y">' in out
+
+
+def test_cell_timings_use_the_notebooks_own_figure_seconds(tmp_path: Path) -> None:
+    def cell(seconds: float, image: bool = False) -> dict[str, object]:
+        outputs = [{"output_type": "display_data", "data": {"image/png": "x"}}] if image else []
+        return {"cell_type": "code", "metadata": {"papermill": {"duration": seconds}}, "outputs": outputs}
+
+    nb = {"cells": [cell(0.5), cell(2.0, image=True), cell(1.0)]}
+    assert report._cell_timings(nb) == {"cells_s": 3.5, "imports_s": 0.5, "figures_s": 2.0, "compute_s": 1.0}
+    # measured: 0.75 s of the image cell was the figure, the rest of it computed
+    measured = report._cell_timings(nb, 0.75)
+    assert measured == {"cells_s": 3.5, "imports_s": 0.5, "figures_s": 0.75, "compute_s": 2.25}
+    # a measurement can never exceed the cells' own time
+    assert report._cell_timings(nb, 9.0)["figures_s"] == 3.0
+
+    (tmp_path / "profile").mkdir()
+    (tmp_path / "profile" / "01-x.json").write_text('{"figures_s": 0.75, "modules": ["pandas.api"]}')
+    assert report._take_profile(tmp_path, "01-x") == (0.75, ("pandas.api",))
+    assert not (tmp_path / "profile" / "01-x.json").exists()  # read once
+    assert report._take_profile(tmp_path, "01-x") == (None, ())
+    (tmp_path / "profile" / "02-y.json").write_text("{not json")
+    assert report._take_profile(tmp_path, "02-y") == (None, ())
+    run = report.NotebookRun("01-x", tmp_path / "01-x.ipynb", 1.0, modules=("pandas.api", "scipy.stats"))
+    assert run.libraries == ["pandas", "scipy"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -122,3 +123,33 @@ def test_notebooks_stay_thin() -> None:
         )
         assert "study.start(" in "".join(code[2]["source"]), f"{name}: one call opens the study"
     assert sum(counts.values()) / len(counts) <= MAX_MEAN_CODE_LINES, counts
+
+
+def test_figures_are_timed_and_the_profile_is_written_beside_the_results(
+    panel_dir: Path, tmp_path: Path
+) -> None:
+    import matplotlib.pyplot as plt
+
+    def chart(*, note: str, synthetic: bool) -> object:
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        ax.set_title("a chart")
+        return fig
+
+    notebook = study.start("99-test", golden_request(), panel_dir=panel_dir, output_dir=tmp_path)
+    assert notebook.figure_seconds == 0.0
+    notebook.plot("99-chart", chart)
+    assert notebook.figure_seconds > 0 and (tmp_path / "figures" / "99-chart.png").is_file()
+    notebook.record()
+    profile = json.loads((tmp_path / study.PROFILE_DIR / "99-test.json").read_text())
+    assert profile["figures_s"] == round(notebook.figure_seconds, 3)
+    modules = profile["modules"]
+    assert "matplotlib.pyplot" in modules
+    assert not any(m.partition(".")[0] in {"analysis", "json", "os"} for m in modules), "not ours, not stdlib"
+    assert "matplotlib" not in modules, "a package implied by a listed submodule is left out"
+    assert all(not part.startswith("_") for m in modules for part in m.split("."))
+
+
+def test_a_notebook_without_output_dir_writes_no_profile(nb: study.Notebook) -> None:
+    nb.record()
+    assert nb.output_dir is None
