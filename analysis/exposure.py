@@ -1080,9 +1080,52 @@ class _RegimeWald:
         # V_1 + V_2 over the slopes, both regimes in one batched product (n_tau, m, k^2)
         cov = np.matmul(np.concatenate(meats, axis=2), self.maps).transpose(1, 0, 2).reshape(m, n_tau, k, k)
         delta = (betas[0] - betas[1])[:, :, 1:]
+        return _inverse_quadratic_form(cov, delta)
+
+
+#: Below this ``|det| / prod(diag)`` a small covariance matrix counts as ill-conditioned and its
+#: quadratic form goes through LU (``np.linalg.solve``) instead of the adjugate.
+ADJUGATE_MIN_RELATIVE_DET = 1e-8
+
+
+def _inverse_quadratic_form(cov: FloatArray, delta: FloatArray) -> FloatArray:
+    """``delta' cov^-1 delta`` over leading axes, for (..., k, k) covariances and (..., k) vectors.
+
+    For k <= 3 the adjugate formula is used (hand-written: numpy's batched ``solve`` of
+    millions of 2x2/3x3 systems costs about 3x more, the bulk of a sup-Wald bootstrap); rows
+    whose matrix is ill-conditioned (relative determinant below :data:`ADJUGATE_MIN_RELATIVE_DET`)
+    and larger k use ``np.linalg.solve``.
+    """
+    k = delta.shape[-1]
+    if k > 3:
         solved = np.linalg.solve(cov, delta[..., None])[..., 0]
-        out: FloatArray = np.einsum("mti,mti->mt", delta, solved)
+        out: FloatArray = np.einsum("...i,...i->...", delta, solved)
         return out
+    if k == 1:
+        det = cov[..., 0, 0]
+        num = delta[..., 0] ** 2
+    elif k == 2:
+        a, b, d = cov[..., 0, 0], cov[..., 0, 1], cov[..., 1, 1]
+        x, y = delta[..., 0], delta[..., 1]
+        det = a * d - b * b
+        num = d * x * x - 2.0 * b * x * y + a * y * y
+    else:
+        a, b, c = cov[..., 0, 0], cov[..., 0, 1], cov[..., 0, 2]
+        d, e, f = cov[..., 1, 1], cov[..., 1, 2], cov[..., 2, 2]
+        c00, c01, c02 = d * f - e * e, c * e - b * f, b * e - c * d  # cofactors of the symmetric matrix
+        c11, c12, c22 = a * f - c * c, b * c - a * e, a * d - b * b
+        det = a * c00 + b * c01 + c * c02
+        x, y, z = delta[..., 0], delta[..., 1], delta[..., 2]
+        num = c00 * x * x + c11 * y * y + c22 * z * z + 2.0 * (c01 * x * y + c02 * x * z + c12 * y * z)
+    scale = np.prod(np.diagonal(cov, axis1=-2, axis2=-1), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quad: FloatArray = num / det
+        poor = ~(np.abs(det) > ADJUGATE_MIN_RELATIVE_DET * np.abs(scale))
+    if poor.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            solved = np.linalg.solve(cov[poor], delta[poor][..., None])[..., 0]
+        quad[poor] = np.einsum("...i,...i->...", delta[poor], solved)
+    return quad
 
 
 @dataclass(frozen=True)

@@ -651,3 +651,19 @@ def test_every_exposure_result_conf_int_is_a_frame_around_the_estimate(returns: 
             assert {"coef", "ci_low", "ci_high"} <= set(ci.columns), name
             assert ((ci["ci_low"] < ci["coef"]) & (ci["coef"] < ci["ci_high"])).all(), name
         assert isinstance(res.summary_frame(), pd.DataFrame) and not hasattr(res, "tidy")
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_inverse_quadratic_form_matches_solve_also_when_ill_conditioned(k: int) -> None:
+    rng = np.random.default_rng(k)
+    a = rng.standard_normal((500, 40, k, k))
+    cov = a @ a.transpose(0, 1, 3, 2) + 1e-3 * np.eye(k)
+    scales = 10.0 ** rng.uniform(-6, 6, size=(500, 40, k))  # coefficients in very different units
+    cov = cov * scales[..., :, None] * scales[..., None, :]
+    if k > 1:  # nearly collinear regressors: the adjugate would lose digits, LU takes these rows
+        cov[0, :, 1, 1] = cov[0, :, 0, 1] ** 2 / cov[0, :, 0, 0] * (1 + 1e-12)
+        cov[0, :, 1, 0] = cov[0, :, 0, 1]
+    delta = rng.standard_normal((500, 40, k)) * scales
+    want = np.einsum("...i,...i->...", delta, np.linalg.solve(cov, delta[..., None])[..., 0])
+    got = ex._inverse_quadratic_form(cov, delta)
+    np.testing.assert_allclose(got, want, rtol=1e-9)
