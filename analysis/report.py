@@ -193,6 +193,11 @@ class ReportOptions:
     progress: bool | None = None
 
 
+#: Report file listing, per notebook, the third-party modules its kernel loaded
+#: (:func:`analysis.study.loaded_modules`); ``make bench`` imports exactly these (the library floor).
+MODULES_FILE = "modules.json"
+
+
 @dataclass
 class NotebookRun:
     """Outcome of executing one notebook."""
@@ -818,8 +823,8 @@ def _run_in(
     """Publish the data, run the notebooks, collect, write the summary files, publish the report."""
     quality_report = _publish_inputs(staging, request, panel)
     runs = _run_notebooks(staging, request, opts)
-    shutil.rmtree(staging / PROFILE_DIR, ignore_errors=True)  # gathered into profile.json below
-    atomic.write_json(staging / "profile.json", _profile(runs))
+    shutil.rmtree(staging / PROFILE_DIR, ignore_errors=True)  # gathered into status.json and modules.json
+    atomic.write_json(staging / MODULES_FILE, {"notebooks": {r.name: list(r.modules) for r in runs}})
     status = _base_status(request, panel, coverage, runs, t_data, quality_report)
     failed = [r for r in runs if r.error]
     if failed:
@@ -898,18 +903,6 @@ def _base_status(
         },
         "data_seconds": round(t_data, 2),
         "quality_report": quality_report,
-    }
-
-
-def _profile(runs: list[NotebookRun]) -> dict[str, Any]:
-    """``profile.json``: per notebook, where its kernel's time went and the modules it loaded.
-
-    ``make bench`` imports exactly these modules in one-cell kernels (the library floor).
-    """
-    return {
-        "notebooks": {
-            r.name: {"seconds": round(r.seconds, 2), **r.timings, "modules": list(r.modules)} for r in runs
-        }
     }
 
 

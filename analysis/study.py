@@ -44,7 +44,7 @@ __all__ = [
 
 #: Folder of ``output_dir`` where :meth:`Notebook.record` leaves the notebook's profile
 #: (``<name>.json``: seconds spent on figures, third-party modules loaded). The report runner
-#: gathers these into ``profile.json`` and ``status.json``, apart from the results: timings differ
+#: gathers these into ``status.json`` and ``modules.json``, apart from the results: timings differ
 #: run to run, results must not.
 PROFILE_DIR = "profile"
 

@@ -69,7 +69,7 @@ AS_OF = "2025-12-02"
 # The floor runs as many kernels as the report runs notebooks, as many at a time (see _report_shape).
 FLOOR_CELL = "%matplotlib inline\nimport pandas\nimport matplotlib.pyplot"
 # The library floor: the floor cell, then every third-party module the notebook's kernel had
-# loaded by its end (the report's profile.json), imported and nothing else.
+# loaded by its end (the report's modules.json), imported and nothing else.
 LIBRARY_CELL = FLOOR_CELL + (
     "\nimport contextlib, importlib\nfor _name in {names!r}:\n"
     "    with contextlib.suppress(Exception):\n        importlib.import_module(_name)"
@@ -266,14 +266,10 @@ def _per_notebook(status: dict[str, Any]) -> None:
             print(f"  status.json {key}: {status[key]:.2f} s")
 
 
-def _library_cells(profile: dict[str, Any], kernels: int) -> list[str]:
+def _library_cells(modules: dict[str, Any], kernels: int) -> list[str]:
     """One library-floor cell per report notebook, from the modules its kernel had loaded."""
-    notebooks = profile.get("notebooks") if isinstance(profile.get("notebooks"), dict) else {}
-    cells = [
-        LIBRARY_CELL.format(names=list(v.get("modules") or []))
-        for v in notebooks.values()
-        if isinstance(v, dict)
-    ]
+    notebooks = modules.get("notebooks") if isinstance(modules.get("notebooks"), dict) else {}
+    cells = [LIBRARY_CELL.format(names=list(v)) for v in notebooks.values() if isinstance(v, list)]
     if len(cells) != kernels:
         raise RuntimeError(f"warm-up report profiled {len(cells)} notebooks' modules, expected {kernels}")
     return cells
@@ -300,6 +296,8 @@ def bench_report(rounds: int = REPORT_ROUNDS) -> list[Row]:
     A shared 2-core machine drifts by 20% or more within minutes, so each round times the floor,
     the library floor and the report, and the median round (by report / floor) is the result.
     """
+    from analysis import report
+
     kernels, jobs = _report_shape()
     floor_cells = [FLOOR_CELL] * kernels
     results: list[tuple[float, float, float, float, dict[str, Any]]] = []
@@ -308,7 +306,7 @@ def bench_report(rounds: int = REPORT_ROUNDS) -> list[Row]:
         work = Path(tmp)
         run_floor(work, floor_cells, jobs)  # warm-up: kernelspec lookup, disk cache
         warm = run_synthetic_report(work / "warmup")
-        library_cells = _library_cells(json.loads((warm / "profile.json").read_text()), kernels)
+        library_cells = _library_cells(json.loads((warm / report.MODULES_FILE).read_text()), kernels)
         run_floor(work, library_cells, jobs, label="libraries")  # warm-up
         for k in range(rounds):
             floor = run_floor(work, floor_cells, jobs)

@@ -150,6 +150,10 @@ def test_figures_are_timed_and_the_profile_is_written_beside_the_results(
     assert all(not part.startswith("_") for m in modules for part in m.split("."))
 
 
-def test_a_notebook_without_output_dir_writes_no_profile(nb: study.Notebook) -> None:
+def test_a_notebook_without_output_dir_writes_no_profile(
+    nb: study.Notebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[Path] = []
+    monkeypatch.setattr(study.atomic, "write_json", lambda path, obj: written.append(path))
     nb.record()
-    assert nb.output_dir is None
+    assert nb.output_dir is None and written == []
